@@ -1,0 +1,94 @@
+# mod_secaction — build, run, test.
+#   make        build mod_secaction/.libs/mod_secaction.so with apxs
+#   make run    install what is missing, build, create the database, start httpd on :8080
+#   make stop   stop that httpd
+#   make test   unit tests, then integration tests on SQLite and PostgreSQL
+#   make bench  benchmarks (ratios against a baseline in the same run)
+
+SHELL      := /bin/bash
+TOP        := $(abspath .)
+APXS       ?= apxs
+PORT       ?= 8080
+SANITIZE   ?=
+
+DEBIAN_PKGS := apache2 apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql \
+               libxml2-dev libssl-dev sqlite3 libcmocka-dev pkg-config \
+               python3 python3-pytest python3-requests postgresql curl
+
+CORE_SRC := mod_secaction/sa_validate.c mod_secaction/sa_form.c \
+            mod_secaction/sa_tmpl.c mod_secaction/sa_token.c \
+            mod_secaction/sa_mail.c mod_secaction/sa_state.c \
+            mod_secaction/sa_kv.c
+GLUE_SRC := mod_secaction/mod_secaction.c mod_secaction/sa_config.c \
+            mod_secaction/sa_storage.c mod_secaction/sa_outbox.c \
+            mod_secaction/sa_page.c mod_secaction/sa_wizard.c \
+            mod_secaction/sa_site.c \
+            mod_secaction/sa_status.c
+HEADERS  := $(wildcard mod_secaction/*.h)
+
+WARN     := -Wall -Wextra -Werror
+XML_CF   := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
+XML_LIBS := $(shell pkg-config --libs libxml-2.0 2>/dev/null)
+APR_CF   := $(shell apr-1-config --cflags --cppflags --includes 2>/dev/null) $(shell apu-1-config --includes 2>/dev/null)
+APR_LIBS := $(shell apr-1-config --link-ld --libs 2>/dev/null) $(shell apu-1-config --link-ld --libs 2>/dev/null)
+comma    := ,
+ifeq ($(SANITIZE),1)
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer
+SAN_APXS := $(foreach f,$(SAN),-Wc$(comma)$(f) -Wl$(comma)$(f))
+endif
+
+SO := mod_secaction/.libs/mod_secaction.so
+
+.PHONY: all deps run stop test unit integration bench clean db
+
+all: $(SO)
+
+# Installs the Debian packages that are missing (nothing else is touched).
+deps:
+	@missing=""; for p in $(DEBIAN_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+
+$(SO): $(CORE_SRC) $(GLUE_SRC) $(HEADERS)
+	cd mod_secaction && $(APXS) -c -o mod_secaction.la \
+	  -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-std=gnu11 $(addprefix -Wc$(comma),$(XML_CF)) $(SAN_APXS) \
+	  $(notdir $(CORE_SRC) $(GLUE_SRC)) $(XML_LIBS) -lcrypto >/dev/null
+	@echo "built $(SO)"
+
+# --- unit tests of the core (cmocka) -------------------------------------
+UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
+# Each test links only the core files it exercises.
+UNIT_DEPS_test_validate := mod_secaction/sa_validate.c mod_secaction/sa_form.c
+UNIT_DEPS_test_tmpl     := mod_secaction/sa_tmpl.c
+UNIT_DEPS_test_mail     := mod_secaction/sa_mail.c mod_secaction/sa_token.c
+UNIT_DEPS_test_state    := mod_secaction/sa_state.c
+.SECONDEXPANSION:
+build/unit/%: tests/unit/%.c $$(UNIT_DEPS_%) $(HEADERS)
+	@mkdir -p build/unit
+	$(CC) -std=gnu11 -g -O1 $(WARN) $(SAN) -Imod_secaction $(APR_CF) $(XML_CF) -o $@ $< $(UNIT_DEPS_$*) \
+	  $(APR_LIBS) $(XML_LIBS) -lcrypto -lcmocka
+
+unit: $(UNIT_TESTS)
+	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; (cd $(TOP) && $$t) || rc=1; done; exit $$rc
+
+# --- run ------------------------------------------------------------------
+run: deps all
+	@tests/run-local.sh start $(PORT)
+
+stop:
+	@tests/run-local.sh stop $(PORT)
+
+# --- tests ----------------------------------------------------------------
+test: deps all unit
+	python3 -m pytest -q tests/integration
+
+bench: deps all
+	@tests/bench.sh
+
+clean:
+	rm -rf build mod_secaction/.libs mod_secaction/*.o mod_secaction/*.lo mod_secaction/*.slo mod_secaction/*.la

@@ -1,0 +1,430 @@
+/* The SecAction* directives, their defaults and merge, and the loading of
+ * templates and reference data at configuration time, so that a broken file
+ * fails `apachectl -t` with its name and line rather than a request. */
+#include "httpd.h"
+#include "http_config.h"
+#include "http_log.h"
+#include "apr_strings.h"
+#include "apr_lib.h"
+#include "apr_file_info.h"
+#include "sa_config.h"
+
+APLOG_USE_MODULE(secaction);
+
+#define DEF_TOKEN_LIFETIME  (24 * 3600)
+#define DEF_PASSWORD_COST   11
+#define DEF_MAIL_RETRY      60
+#define DEF_MAIL_TIMEOUT    30
+#define DEF_MAIL_FROM       "security-action@localhost"
+#define DEF_TEMPLATE_DIR    "templates"
+#define DEF_DATA_DIR        "data"
+
+static const char *const page_files[SA_PAGE_COUNT] = {
+    [SA_PAGE_LAYOUT]      = "layout.xhtml",
+    [SA_PAGE_TOP]         = "top.xhtml",
+    [SA_PAGE_TERMS]       = "entry-terms.xhtml",
+    [SA_PAGE_COMPANY]     = "entry-company.xhtml",
+    [SA_PAGE_DECLARATION] = "entry-declaration.xhtml",
+    [SA_PAGE_CONFIRM]     = "entry-confirm.xhtml",
+    [SA_PAGE_ACCEPTED]    = "entry-accepted.xhtml",
+    [SA_PAGE_VERIFY]      = "entry-verify.xhtml",
+    [SA_PAGE_COMPLETE]    = "entry-complete.xhtml",
+    [SA_PAGE_MESSAGE]     = "message.xhtml",
+    [SA_PAGE_STATUS]      = "status.xhtml",
+};
+
+static const char *const mail_files[SA_MAIL_COUNT] = {
+    [SA_MAIL_RECEIVED]  = "mail/received.txt",
+    [SA_MAIL_COMPLETED] = "mail/completed.txt",
+};
+
+void *sa_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    sa_server_conf *c = apr_pcalloc(p, sizeof(*c));
+    (void)s;
+    c->token_lifetime = -1;
+    c->password_cost = -1;
+    c->accept_mode = -1;
+    c->mail_retry = -1;
+    c->mail_timeout = -1;
+    return c;
+}
+
+#define PICK(f) (add->f ? add->f : base->f)
+#define PICKN(f) (add->f >= 0 ? add->f : base->f)
+
+void *sa_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    sa_server_conf *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof(*c));
+    c->base_url = PICK(base_url);
+    c->sendmail = PICK(sendmail);
+    c->mail_from = PICK(mail_from);
+    c->template_dir = PICK(template_dir);
+    c->data_dir = PICK(data_dir);
+    c->purposes = PICK(purposes);
+    c->via_allow = PICK(via_allow);
+    c->links = PICK(links);
+    c->token_lifetime = PICKN(token_lifetime);
+    c->password_cost = PICKN(password_cost);
+    c->accept_mode = PICKN(accept_mode);
+    c->mail_retry = PICKN(mail_retry);
+    c->mail_timeout = PICKN(mail_timeout);
+    return c;
+}
+
+void *sa_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    sa_dir_conf *d = apr_pcalloc(p, sizeof(*d));
+    if (dir) {
+        /* the mount without a trailing slash: "/security" */
+        apr_size_t n = strlen(dir);
+        while (n > 0 && dir[n - 1] == '/') {
+            n--;
+        }
+        d->mount = apr_pstrndup(p, dir, n);
+    }
+    return d;
+}
+
+void *sa_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    sa_dir_conf *base = basev, *add = addv, *d = apr_pcalloc(p, sizeof(*d));
+    d->mount = add->mount ? add->mount : base->mount;
+    return d;
+}
+
+/* --- directive handlers ------------------------------------------------ */
+
+static sa_server_conf *sconf(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config, &secaction_module);
+}
+
+static const char *set_base_url(cmd_parms *cmd, void *d, const char *arg)
+{
+    apr_uri_t u;
+    apr_size_t n = strlen(arg);
+    (void)d;
+    if (apr_uri_parse(cmd->pool, arg, &u) != APR_SUCCESS || !u.scheme || !u.hostname
+        || (strcasecmp(u.scheme, "http") && strcasecmp(u.scheme, "https"))
+        || u.query || u.fragment) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an absolute http(s) URL "
+                            "without query (example: https://www.example.jp/security)",
+                            cmd->cmd->name, arg);
+    }
+    while (n > 0 && arg[n - 1] == '/') {
+        n--;
+    }
+    sconf(cmd)->base_url = apr_pstrndup(cmd->pool, arg, n);
+    return NULL;
+}
+
+static const char *set_sendmail(cmd_parms *cmd, void *d, int argc, char *const argv[])
+{
+    apr_finfo_t fi;
+    apr_array_header_t *a;
+    int i;
+    (void)d;
+    if (argc < 1) {
+        return apr_psprintf(cmd->pool, "%s needs the path of a sendmail-compatible program",
+                            cmd->cmd->name);
+    }
+    if (argv[0][0] != '/') {
+        return apr_psprintf(cmd->pool, "%s: '%s' must be an absolute path",
+                            cmd->cmd->name, argv[0]);
+    }
+    if (apr_stat(&fi, argv[0], APR_FINFO_TYPE | APR_FINFO_PROT, cmd->temp_pool) != APR_SUCCESS
+        || fi.filetype != APR_REG || !(fi.protection & (APR_UEXECUTE | APR_GEXECUTE | APR_WEXECUTE))) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an executable file",
+                            cmd->cmd->name, argv[0]);
+    }
+    a = apr_array_make(cmd->pool, argc + 1, sizeof(const char *));
+    for (i = 0; i < argc; i++) {
+        APR_ARRAY_PUSH(a, const char *) = apr_pstrdup(cmd->pool, argv[i]);
+    }
+    sconf(cmd)->sendmail = a;
+    return NULL;
+}
+
+static const char *set_mail_from(cmd_parms *cmd, void *d, const char *arg)
+{
+    const char *at = strchr(arg, '@');
+    const char *p;
+    (void)d;
+    for (p = arg; *p; p++) {
+        if (apr_iscntrl(*p) || apr_isspace(*p) || strchr("<>,;\"", *p)) {
+            break;
+        }
+    }
+    if (*p || !at || at == arg || !at[1] || strchr(at + 1, '@')) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a plain mail address "
+                            "(example: security-action@example.jp)", cmd->cmd->name, arg);
+    }
+    sconf(cmd)->mail_from = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+/* "90", "90s", "30m", "24h", "7d" -> seconds; -1 if malformed. */
+static long parse_duration(const char *s)
+{
+    char *end;
+    long v;
+    if (!apr_isdigit(*s)) {
+        return -1;
+    }
+    v = strtol(s, &end, 10);
+    if (v <= 0 || v > 365L * 24 * 3600) {
+        return -1;
+    }
+    switch (*end) {
+    case '\0': case 's': break;
+    case 'm': v *= 60; break;
+    case 'h': v *= 3600; break;
+    case 'd': v *= 86400; break;
+    default: return -1;
+    }
+    if (*end && end[1]) {
+        return -1;
+    }
+    return v;
+}
+
+static const char *set_duration(cmd_parms *cmd, void *d, const char *arg)
+{
+    long v = parse_duration(arg);
+    (void)d;
+    if (v <= 0 || v > 400L * 86400) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a duration such as 90s, 30m, 24h or 7d",
+                            cmd->cmd->name, arg);
+    }
+    *(int *)((char *)sconf(cmd) + (apr_size_t)cmd->info) = (int)v;
+    return NULL;
+}
+
+static const char *set_dir(cmd_parms *cmd, void *d, const char *arg)
+{
+    apr_finfo_t fi;
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    (void)d;
+    if (!path || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || fi.filetype != APR_DIR) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a directory", cmd->cmd->name,
+                            path ? path : arg);
+    }
+    *(const char **)((char *)sconf(cmd) + (apr_size_t)cmd->info) = path;
+    return NULL;
+}
+
+static const char *add_purpose(cmd_parms *cmd, void *d, const char *arg)
+{
+    sa_server_conf *c = sconf(cmd);
+    (void)d;
+    if (!*arg || strlen(arg) > 200) {
+        return apr_psprintf(cmd->pool, "%s: an option must be 1 to 200 bytes", cmd->cmd->name);
+    }
+    if (!c->purposes) {
+        c->purposes = apr_array_make(cmd->pool, 6, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(c->purposes, const char *) = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+static const char *add_via(cmd_parms *cmd, void *d, const char *arg)
+{
+    sa_server_conf *c = sconf(cmd);
+    const char *p;
+    (void)d;
+    for (p = arg; *p && (apr_isalnum(*p) || *p == '-' || *p == '_'); p++)
+        ;
+    if (*p || p == arg || p - arg > 32) {
+        return apr_psprintf(cmd->pool, "%s: '%s' must be 1 to 32 letters, digits, '-' or '_'",
+                            cmd->cmd->name, arg);
+    }
+    if (!c->via_allow) {
+        c->via_allow = apr_array_make(cmd->pool, 4, sizeof(const char *));
+    }
+    APR_ARRAY_PUSH(c->via_allow, const char *) = apr_pstrdup(cmd->pool, arg);
+    return NULL;
+}
+
+static const char *set_cost(cmd_parms *cmd, void *d, const char *arg)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    (void)d;
+    if (*end || v < 4 || v > 20) {
+        return apr_psprintf(cmd->pool, "%s: '%s' must be a bcrypt cost from 4 to 20",
+                            cmd->cmd->name, arg);
+    }
+    sconf(cmd)->password_cost = (int)v;
+    return NULL;
+}
+
+static const char *set_acceptance(cmd_parms *cmd, void *d, const char *arg)
+{
+    (void)d;
+    if (!strcasecmp(arg, "manual")) {
+        sconf(cmd)->accept_mode = SA_ACCEPT_MANUAL;
+    }
+    else if (!strcasecmp(arg, "immediate")) {
+        sconf(cmd)->accept_mode = SA_ACCEPT_IMMEDIATE;
+    }
+    else {
+        return apr_psprintf(cmd->pool, "%s: '%s' must be manual or immediate",
+                            cmd->cmd->name, arg);
+    }
+    return NULL;
+}
+
+static const char *add_link(cmd_parms *cmd, void *d, const char *url, const char *label)
+{
+    sa_server_conf *c = sconf(cmd);
+    sa_link *l;
+    (void)d;
+    if (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8) && url[0] != '/') {
+        return apr_psprintf(cmd->pool, "%s: '%s' must be an http(s) URL or an absolute path",
+                            cmd->cmd->name, url);
+    }
+    if (!c->links) {
+        c->links = apr_array_make(cmd->pool, 6, sizeof(sa_link));
+    }
+    l = apr_array_push(c->links);
+    l->url = apr_pstrdup(cmd->pool, url);
+    l->label = apr_pstrdup(cmd->pool, label);
+    return NULL;
+}
+
+#define OFF(f) ((void *)APR_OFFSETOF(sa_server_conf, f))
+
+const command_rec sa_directives[] = {
+    AP_INIT_TAKE1("SecActionBaseURL", set_base_url, NULL, RSRC_CONF,
+                  "Absolute URL of the mount, used in links sent by mail"),
+    AP_INIT_TAKE_ARGV("SecActionSendmail", set_sendmail, NULL, RSRC_CONF,
+                      "Absolute path of a sendmail-compatible program, then its own arguments"),
+    AP_INIT_TAKE1("SecActionMailFrom", set_mail_from, NULL, RSRC_CONF,
+                  "Sender address of the mails"),
+    AP_INIT_TAKE1("SecActionTokenLifetime", set_duration, OFF(token_lifetime), RSRC_CONF,
+                  "How long the link in the 受付確認 mail works (90s, 30m, 24h, 7d)"),
+    AP_INIT_TAKE1("SecActionTemplateDir", set_dir, OFF(template_dir), RSRC_CONF,
+                  "Folder of the page and mail templates"),
+    AP_INIT_TAKE1("SecActionDataDir", set_dir, OFF(data_dir), RSRC_CONF,
+                  "Folder of prefectures.tsv and jsic.tsv"),
+    AP_INIT_ITERATE("SecActionPurpose", add_purpose, NULL, RSRC_CONF,
+                    "Options of the 目的 select, in order (replaces the defaults)"),
+    AP_INIT_ITERATE("SecActionViaAllow", add_via, NULL, RSRC_CONF,
+                    "Values of ?via= on /entry/ that are recorded with the declaration"),
+    AP_INIT_TAKE1("SecActionPasswordCost", set_cost, NULL, RSRC_CONF,
+                  "bcrypt cost of password hashes (4-20)"),
+    AP_INIT_TAKE1("SecActionAcceptance", set_acceptance, NULL, RSRC_CONF,
+                  "manual (the secretariat accepts) or immediate"),
+    AP_INIT_TAKE1("SecActionMailRetry", set_duration, OFF(mail_retry), RSRC_CONF,
+                  "First delay before a failed mail is tried again (doubles, up to 1h)"),
+    AP_INIT_TAKE1("SecActionMailTimeout", set_duration, OFF(mail_timeout), RSRC_CONF,
+                  "How long the sendmail program may take"),
+    AP_INIT_TAKE2("SecActionRelatedLink", add_link, NULL, RSRC_CONF,
+                  "A related link on the TOP page: URL and label"),
+    { NULL }
+};
+
+/* --- loading at configuration time -------------------------------------- */
+
+static void apply_defaults(apr_pool_t *p, sa_server_conf *c)
+{
+    if (!c->template_dir) c->template_dir = ap_server_root_relative(p, DEF_TEMPLATE_DIR);
+    if (!c->data_dir) c->data_dir = ap_server_root_relative(p, DEF_DATA_DIR);
+    if (!c->mail_from) c->mail_from = DEF_MAIL_FROM;
+    if (c->token_lifetime < 0) c->token_lifetime = DEF_TOKEN_LIFETIME;
+    if (c->password_cost < 0) c->password_cost = DEF_PASSWORD_COST;
+    if (c->accept_mode < 0) c->accept_mode = SA_ACCEPT_MANUAL;
+    if (c->mail_retry < 0) c->mail_retry = DEF_MAIL_RETRY;
+    if (c->mail_timeout < 0) c->mail_timeout = DEF_MAIL_TIMEOUT;
+    if (!c->purposes) c->purposes = sa_default_purposes(p);
+    if (!c->via_allow) c->via_allow = apr_array_make(p, 1, sizeof(const char *));
+    if (!c->links) c->links = apr_array_make(p, 1, sizeof(sa_link));
+    c->form_opts.purposes = c->purposes;
+}
+
+static const struct { const char *name; const char *type; } static_files[SA_STATIC_COUNT] = {
+    [SA_STATIC_CSS] = { "site.css", "text/css; charset=UTF-8" },
+    [SA_STATIC_JS]  = { "site.js", "text/javascript; charset=UTF-8" },
+};
+
+static const char *load_static(apr_pool_t *p, sa_server_conf *c, int i)
+{
+    const char *path = apr_pstrcat(p, c->template_dir, "/static/", static_files[i].name, NULL);
+    apr_file_t *f;
+    apr_finfo_t fi;
+    char *buf;
+    apr_size_t n;
+    apr_status_t rv;
+
+    if ((rv = apr_file_open(&f, path, APR_READ | APR_BINARY, 0, p)) != APR_SUCCESS
+        || (rv = apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_MTIME, f)) != APR_SUCCESS) {
+        char e[128];
+        return apr_psprintf(p, "%s: cannot read: %s", path, apr_strerror(rv, e, sizeof(e)));
+    }
+    n = (apr_size_t)fi.size;
+    buf = apr_palloc(p, n + 1);
+    rv = apr_file_read_full(f, buf, n, &n);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(p, "%s: cannot read", path);
+    }
+    buf[n] = '\0';
+    c->statics[i].name = static_files[i].name;
+    c->statics[i].type = static_files[i].type;
+    c->statics[i].data = buf;
+    c->statics[i].len = n;
+    c->statics[i].etag = apr_psprintf(p, "\"%" APR_UINT64_T_HEX_FMT "-%" APR_SIZE_T_FMT "\"",
+                                      (apr_uint64_t)fi.mtime, n);
+    return NULL;
+}
+
+static const char *load_files(apr_pool_t *p, sa_server_conf *c)
+{
+    const char *err;
+    int i;
+    for (i = 0; i < SA_STATIC_COUNT; i++) {
+        if ((err = load_static(p, c, i)) != NULL) {
+            return err;
+        }
+    }
+    for (i = 0; i < SA_PAGE_COUNT; i++) {
+        const char *path = apr_pstrcat(p, c->template_dir, "/", page_files[i], NULL);
+        if ((err = sa_tmpl_compile_file(p, path, &c->pages[i])) != NULL) {
+            return err;
+        }
+    }
+    for (i = 0; i < SA_MAIL_COUNT; i++) {
+        const char *path = apr_pstrcat(p, c->template_dir, "/", mail_files[i], NULL);
+        if ((err = sa_mail_tmpl_compile_file(p, path, &c->mails[i])) != NULL) {
+            return err;
+        }
+    }
+    return sa_refdata_load(p, c->data_dir, &c->ref);
+}
+
+int sa_config_check(apr_pool_t *pconf, server_rec *s)
+{
+    server_rec *sp;
+    for (sp = s; sp; sp = sp->next) {
+        sa_server_conf *c = SA_SCONF(sp);
+        const char *err;
+        if (c->loaded) {
+            continue;
+        }
+        apply_defaults(pconf, c);
+        if ((err = load_files(pconf, c)) != NULL) {
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, sp, APLOGNO(10001)
+                         "mod_secaction: %s", err);
+            return !OK;
+        }
+        if (!c->sendmail) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, sp, APLOGNO(10002)
+                         "mod_secaction: SecActionSendmail is not set; mail stays in the "
+                         "outbox until it is");
+        }
+        c->loaded = 1;
+    }
+    return OK;
+}

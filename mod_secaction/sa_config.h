@@ -1,0 +1,89 @@
+/* Configuration: the SecAction* directives and what is loaded from them at
+ * configuration time (templates, reference data).  Glue. */
+#ifndef SA_CONFIG_H
+#define SA_CONFIG_H
+
+#include "httpd.h"
+#include "http_config.h"
+#include "sa_form.h"
+#include "sa_tmpl.h"
+#include "sa_mail.h"
+#include "sa_state.h"
+
+/* The pages the module renders, each a template file in the template dir. */
+typedef enum {
+    SA_PAGE_LAYOUT = 0,
+    SA_PAGE_TOP,
+    SA_PAGE_TERMS,
+    SA_PAGE_COMPANY,
+    SA_PAGE_DECLARATION,
+    SA_PAGE_CONFIRM,
+    SA_PAGE_ACCEPTED,
+    SA_PAGE_VERIFY,
+    SA_PAGE_COMPLETE,
+    SA_PAGE_MESSAGE,
+    SA_PAGE_STATUS,
+    SA_PAGE_COUNT
+} sa_page_id;
+
+typedef enum { SA_MAIL_RECEIVED = 0, SA_MAIL_COMPLETED, SA_MAIL_COUNT } sa_mail_id;
+
+typedef struct {
+    const char *url;
+    const char *label;
+} sa_link;
+
+/* A file of templates/static/, read once at configuration time. */
+typedef enum { SA_STATIC_CSS = 0, SA_STATIC_JS, SA_STATIC_COUNT } sa_static_id;
+typedef struct {
+    const char *name;          /* "site.css" */
+    const char *type;          /* Content-Type */
+    const char *data;
+    apr_size_t len;
+    const char *etag;
+} sa_static;
+
+typedef struct {
+    const char *base_url;            /* SecActionBaseURL */
+    apr_array_header_t *sendmail;    /* SecActionSendmail: argv (const char *) */
+    const char *mail_from;           /* SecActionMailFrom */
+    int token_lifetime;              /* SecActionTokenLifetime, seconds */
+    const char *template_dir;        /* SecActionTemplateDir */
+    const char *data_dir;            /* SecActionDataDir */
+    apr_array_header_t *purposes;    /* SecActionPurpose (const char *) */
+    apr_array_header_t *via_allow;   /* SecActionViaAllow (const char *) */
+    int password_cost;               /* SecActionPasswordCost */
+    int accept_mode;                 /* SecActionAcceptance (sa_accept_mode), -1 unset */
+    int mail_retry;                  /* SecActionMailRetry, seconds */
+    int mail_timeout;                /* SecActionMailTimeout, seconds */
+    apr_array_header_t *links;       /* SecActionRelatedLink (sa_link) */
+
+    /* loaded at configuration time */
+    sa_tmpl *pages[SA_PAGE_COUNT];
+    sa_mail_tmpl *mails[SA_MAIL_COUNT];
+    sa_static statics[SA_STATIC_COUNT];
+    sa_refdata *ref;
+    sa_form_options form_opts;
+    int loaded;
+} sa_server_conf;
+
+typedef struct {
+    const char *mount;               /* the <Location> the handler serves */
+} sa_dir_conf;
+
+extern module AP_MODULE_DECLARE_DATA secaction_module;
+extern const command_rec sa_directives[];
+
+void *sa_create_server_conf(apr_pool_t *p, server_rec *s);
+void *sa_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
+void *sa_create_dir_conf(apr_pool_t *p, char *dir);
+void *sa_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
+
+/* Loads templates and reference data of every server that has not loaded
+ * them yet (defaults); logs and returns !OK on failure. */
+int sa_config_check(apr_pool_t *pconf, server_rec *s);
+
+#define SA_SCONF(s) ((sa_server_conf *)ap_get_module_config((s)->module_config, &secaction_module))
+#define SA_DCONF(r) ((sa_dir_conf *)ap_get_module_config((r)->per_dir_config, &secaction_module))
+
+#endif

@@ -1,0 +1,62 @@
+/* The wizard's forms: which fields each step has, their rules, and the
+ * reference data they draw from.  Core file: APR only. */
+#ifndef SA_FORM_H
+#define SA_FORM_H
+
+#include <apr_pools.h>
+#include <apr_tables.h>
+
+typedef struct {
+    const char *code;   /* "01".."47" / "A".."T" / "01".."99" */
+    const char *name;
+    const char *parent; /* middle groups: their major code; else NULL */
+} sa_refitem;
+
+typedef struct {
+    apr_array_header_t *prefectures;  /* of sa_refitem */
+    apr_array_header_t *jsic_major;   /* of sa_refitem */
+    apr_array_header_t *jsic_middle;  /* of sa_refitem, parent = major */
+} sa_refdata;
+
+/* Loads prefectures.tsv and jsic.tsv from dir.  On failure returns a
+ * message naming the file and line. */
+const char *sa_refdata_load(apr_pool_t *p, const char *dir, sa_refdata **out);
+const sa_refitem *sa_refdata_find(const apr_array_header_t *items, const char *code);
+
+/* One validation failure: the form field's name and a Japanese message. */
+typedef struct {
+    const char *field;
+    const char *message;
+} sa_error;
+
+/* Options of the declaration step that the administrator configures. */
+typedef struct {
+    apr_array_header_t *purposes;   /* of const char*, the 目的 labels */
+} sa_form_options;
+
+/* The fixed choices of the forms, code -> label, in display order. */
+typedef struct { const char *code; const char *label; } sa_choice;
+extern const sa_choice sa_publish_methods[];   /* NULL-terminated */
+extern const sa_choice sa_survey_answers[];    /* NULL-terminated */
+extern const sa_choice sa_levels[];            /* "1" 一つ星, "2" 二つ星 */
+
+/* Validates the 事業者情報入力 POST (in: field -> value, as sent).
+ * out receives every accepted, normalised value under the same field names
+ * (except password/password2).  The accepted password is returned in
+ * *password (not hashed; the caller hashes it at once).  Errors are appended
+ * to errs (of sa_error) in form order.  Returns the number of errors. */
+int sa_company_validate(apr_pool_t *p, const sa_refdata *ref,
+                        const apr_table_t *in, apr_table_t *out,
+                        const char **password, apr_array_header_t *errs);
+
+/* Validates the 自己宣言入力 POST.  Multi-valued fields (publish, survey)
+ * arrive as repeated table entries; out holds them comma-joined in choice
+ * order.  purpose is stored as its label.  Returns the number of errors. */
+int sa_declaration_validate(apr_pool_t *p, const sa_form_options *opt,
+                            const apr_table_t *in, apr_table_t *out,
+                            apr_array_header_t *errs);
+
+/* The default 目的 options. */
+apr_array_header_t *sa_default_purposes(apr_pool_t *p);
+
+#endif

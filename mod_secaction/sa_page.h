@@ -1,0 +1,50 @@
+/* What every page handler needs: the session, CSRF tokens, form bodies,
+ * rendering a template into the response, and 303 redirects.  Glue. */
+#ifndef SA_PAGE_H
+#define SA_PAGE_H
+
+#include "httpd.h"
+#include "sa_config.h"
+
+#define SA_FONT_COOKIE "secaction_font"
+
+/* Looks up mod_session's functions once the modules are loaded. */
+void sa_page_retrieve_fns(void);
+
+/* Session values, namespaced "secaction." by the callers' keys.  get
+ * returns NULL when unset or when sessions are not configured. */
+const char *sa_sess_get(request_rec *r, const char *key);
+void sa_sess_set(request_rec *r, const char *key, const char *val);
+int sa_sess_available(request_rec *r);
+
+/* The session's CSRF token (created on first use). */
+const char *sa_csrf_token(request_rec *r);
+/* Whether the form carries the session's token. */
+int sa_csrf_ok(request_rec *r, const apr_table_t *form);
+
+/* Reads an application/x-www-form-urlencoded body into a table (repeated
+ * names kept).  Returns OK or an HTTP status. */
+int sa_read_form(request_rec *r, apr_table_t **form);
+
+/* Query-string parameter (decoded) or NULL. */
+const char *sa_query_arg(request_rec *r, const char *name);
+
+/* Data every page has: mount, csrf, title, font size, related links. */
+sa_tdata *sa_page_data(request_rec *r, const char *title);
+/* The wizard's progress bar with step `current` (0-based) highlighted. */
+void sa_page_progress(sa_tdata *d, int current);
+
+/* Renders page id inside the layout with status (200 unless an error). */
+int sa_page_send(request_rec *r, sa_page_id id, sa_tdata *d, int status);
+
+/* A page that only says something: title, message, and a link onward. */
+int sa_page_message(request_rec *r, int status, const char *title, const char *message,
+                    const char *link_path, const char *link_label);
+
+/* 303 See Other to mount + path (path starts with '/'). */
+int sa_redirect(request_rec *r, const char *path);
+
+/* The mount of this request ("/security"). */
+const char *sa_mount(request_rec *r);
+
+#endif

@@ -1,0 +1,123 @@
+/* Status: database reachable, declarations by state, recent rate, outbox
+ * depth and the age of its oldest mail; an HTML page and, with ?auto, a
+ * stable "Key: value" text form in the style of mod_status. */
+#include "httpd.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "apr_strings.h"
+#include "apr_optional.h"
+#include "apr_dbd.h"
+#include "mod_dbd.h"
+#include "sa_status.h"
+#include "sa_storage.h"
+#include "sa_page.h"
+#include "sa_state.h"
+
+APLOG_USE_MODULE(secaction);
+
+/* ?auto keys of the states, in a fixed order */
+static const struct { sa_state st; const char *key; } state_keys[] = {
+    { SA_ST_PROVISIONAL, "DeclarationsProvisional" },
+    { SA_ST_DECLARED,    "DeclarationsDeclared" },
+    { SA_ST_ACCEPTED,    "DeclarationsAccepted" },
+    { SA_ST_STOPPED,     "DeclarationsStopped" },
+    { SA_ST_REVOKED,     "DeclarationsRevoked" },
+    { SA_ST_EXPIRED,     "DeclarationsExpired" },
+};
+#define NSTATES (sizeof(state_keys) / sizeof(state_keys[0]))
+
+typedef struct {
+    int reachable;
+    const char *schema;
+    apr_int64_t by_state[SA_ST_COUNT];
+    apr_int64_t recent;
+    apr_int64_t depth, oldest_age, failing;
+} status_t;
+
+static void collect(request_rec *r, status_t *st)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+    ap_dbd_t *dbd = acquire ? acquire(r) : NULL;
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    const char *hour_ago = sa_i64(r->pool, now - 3600), **row;
+    apr_array_header_t *rows;
+    apr_status_t rv;
+    int i;
+
+    memset(st, 0, sizeof(*st));
+    st->schema = "";
+    if (!dbd || apr_dbd_check_conn(dbd->driver, r->pool, dbd->handle) != 0) {
+        return;
+    }
+    row = sa_db_row(r->pool, dbd, SA_Q_SCHEMA_VERSION, 0, NULL, &rv);
+    if (rv != APR_SUCCESS) {
+        return;
+    }
+    st->reachable = 1;
+    st->schema = row && row[0] ? row[0] : "";
+    if (sa_db_rows(r->pool, dbd, SA_Q_STATUS_STATES, 0, NULL, &rows) == APR_SUCCESS) {
+        for (i = 0; i < rows->nelts; i++) {
+            const char **c = APR_ARRAY_IDX(rows, i, const char **);
+            st->by_state[sa_state_parse(c[0])] += apr_atoi64(c[1]);
+        }
+    }
+    if ((row = sa_db_row(r->pool, dbd, SA_Q_STATUS_RECENT, 1, &hour_ago, &rv)) != NULL) {
+        st->recent = apr_atoi64(row[0]);
+    }
+    if ((row = sa_db_row(r->pool, dbd, SA_Q_STATUS_OUTBOX, 0, NULL, &rv)) != NULL) {
+        st->depth = apr_atoi64(row[0]);
+        st->oldest_age = row[1] ? now - apr_atoi64(row[1]) : 0;
+        st->failing = row[2] ? apr_atoi64(row[2]) : 0;
+    }
+}
+
+static int send_auto(request_rec *r, const status_t *st)
+{
+    apr_size_t i;
+    ap_set_content_type(r, "text/plain; charset=UTF-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+    ap_rprintf(r, "DatabaseReachable: %d\n", st->reachable);
+    ap_rprintf(r, "SchemaVersion: %s\n", st->schema);
+    for (i = 0; i < NSTATES; i++) {
+        ap_rprintf(r, "%s: %" APR_INT64_T_FMT "\n", state_keys[i].key,
+                   st->by_state[state_keys[i].st]);
+    }
+    ap_rprintf(r, "DeclarationsLastHour: %" APR_INT64_T_FMT "\n", st->recent);
+    ap_rprintf(r, "OutboxDepth: %" APR_INT64_T_FMT "\n", st->depth);
+    ap_rprintf(r, "OutboxOldestAge: %" APR_INT64_T_FMT "\n", st->oldest_age);
+    ap_rprintf(r, "OutboxFailing: %" APR_INT64_T_FMT "\n", st->failing);
+    return OK;
+}
+
+static int send_html(request_rec *r, const status_t *st)
+{
+    sa_tdata *d = sa_page_data(r, "mod_secaction status");
+    apr_size_t i;
+    sa_tdata_text(d, "db_state", st->reachable ? "reachable" : "NOT reachable");
+    sa_tdata_text(d, "schema_version", st->schema);
+    sa_tdata_list(d, "states");
+    for (i = 0; i < NSTATES; i++) {
+        sa_tdata *it = sa_tdata_item(d, "states");
+        sa_tdata_text(it, "name", sa_state_name(state_keys[i].st));
+        sa_tdata_text(it, "label", sa_state_label(state_keys[i].st));
+        sa_tdata_text(it, "count", sa_i64(r->pool, st->by_state[state_keys[i].st]));
+    }
+    sa_tdata_text(d, "recent", sa_i64(r->pool, st->recent));
+    sa_tdata_text(d, "outbox_depth", sa_i64(r->pool, st->depth));
+    sa_tdata_text(d, "outbox_oldest_age", sa_i64(r->pool, st->oldest_age));
+    sa_tdata_text(d, "outbox_failing", sa_i64(r->pool, st->failing));
+    return sa_page_send(r, SA_PAGE_STATUS, d, st->reachable ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE);
+}
+
+int sa_status_handler(request_rec *r)
+{
+    status_t st;
+    if (r->method_number != M_GET) {
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    collect(r, &st);
+    if (r->args && !strcmp(r->args, "auto")) {
+        return send_auto(r, &st);
+    }
+    return send_html(r, &st);
+}

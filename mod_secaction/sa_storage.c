@@ -1,0 +1,169 @@
+/* mod_dbd statements and helpers (see sa_storage.h).  Every statement is
+ * here, in one table, so the whole SQL surface can be read in one place.
+ * Placeholders: %s text, %lld integers (apr_dbd maps them per driver). */
+#include "httpd.h"
+#include "http_log.h"
+#include "apr_strings.h"
+#include "apr_optional.h"
+#include "sa_storage.h"
+
+APLOG_USE_MODULE(secaction);
+
+static const struct { const char *label; const char *sql; } statements[] = {
+    { SA_Q_DECL_INSERT,
+      "INSERT INTO declaration (submission_key, state, level, via, kind, corp_no, corp_name,"
+      " corp_kana, rep_name, rep_kana, trade_name, url, postal, pref, city, street, building,"
+      " phone, jsic_major, jsic_middle, member, member_name, ipa_info, purpose, score, publish,"
+      " contact_name, email, survey, password_hash, token_hash, token_expires, created_at,"
+      " updated_at) VALUES (%s, 'provisional', %lld, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+      " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %lld, %s, %s, %s, %s, %s, %s, %lld, %lld,"
+      " %lld)" },
+    { SA_Q_DECL_BY_SUBKEY,
+      "SELECT id FROM declaration WHERE submission_key = %s" },
+    { SA_Q_DECL_BY_TOKEN,
+      "SELECT id, state, token_expires, level, contact_name, email, user_no, declaration_no,"
+      " kind, corp_name, rep_name FROM declaration WHERE token_hash = %s" },
+    { SA_Q_ID_TAKEN,
+      "SELECT COUNT(*) FROM declaration WHERE user_no = %s OR declaration_no = %s" },
+    { SA_Q_DECL_ISSUE,
+      "UPDATE declaration SET state = %s, user_no = %s, declaration_no = %s, declared_at = %lld,"
+      " accepted_at = %lld, updated_at = %lld WHERE id = %lld AND state = 'provisional'" },
+    { SA_Q_HISTORY_INSERT,
+      "INSERT INTO declaration_history (declaration_id, from_state, to_state, actor, note, at)"
+      " VALUES (%lld, %s, %s, %s, %s, %lld)" },
+    { SA_Q_OUTBOX_INSERT,
+      "INSERT INTO outbox (declaration_id, kind, sender, recipient, message, created_at,"
+      " next_attempt_at) VALUES (%lld, %s, %s, %s, %s, %lld, %lld)" },
+    { SA_Q_OUTBOX_DUE,
+      "SELECT id, sender, recipient, message, attempts FROM outbox WHERE sent_at IS NULL"
+      " AND next_attempt_at <= %lld AND claimed_until < %lld ORDER BY id LIMIT 20" },
+    { SA_Q_OUTBOX_CLAIM,
+      "UPDATE outbox SET claimed_until = %lld WHERE id = %lld AND sent_at IS NULL"
+      " AND claimed_until < %lld" },
+    { SA_Q_OUTBOX_SENT,
+      "UPDATE outbox SET sent_at = %lld, attempts = attempts + 1, last_error = NULL,"
+      " claimed_until = 0 WHERE id = %lld" },
+    { SA_Q_OUTBOX_FAILED,
+      "UPDATE outbox SET attempts = attempts + 1, last_error = %s, next_attempt_at = %lld,"
+      " claimed_until = 0 WHERE id = %lld" },
+    { SA_Q_STATUS_STATES,
+      "SELECT state, COUNT(*) FROM declaration GROUP BY state" },
+    { SA_Q_STATUS_OUTBOX,
+      "SELECT COUNT(*), MIN(created_at), SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END)"
+      " FROM outbox WHERE sent_at IS NULL" },
+    { SA_Q_STATUS_RECENT,
+      "SELECT COUNT(*) FROM declaration WHERE created_at >= %lld" },
+    { SA_Q_SCHEMA_VERSION,
+      "SELECT MAX(version) FROM schema_version" },
+};
+
+int sa_storage_prepare(server_rec *s)
+{
+    APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
+    apr_size_t i;
+    if (!prepare) {
+        return 0;
+    }
+    for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
+        prepare(s, statements[i].sql, statements[i].label);
+    }
+    return 1;
+}
+
+static apr_dbd_prepared_t *stmt(ap_dbd_t *dbd, const char *label)
+{
+    return apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
+}
+
+apr_status_t sa_db_exec(apr_pool_t *p, ap_dbd_t *dbd, const char *label,
+                        int *nrows, int nargs, const char **args)
+{
+    apr_dbd_prepared_t *st = stmt(dbd, label);
+    int n = 0, rv;
+    if (!st) {
+        return APR_EGENERAL;
+    }
+    rv = apr_dbd_pquery(dbd->driver, p, dbd->handle, &n, st, nargs, args);
+    if (nrows) {
+        *nrows = n;
+    }
+    return rv == 0 ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t sa_db_rows(apr_pool_t *p, ap_dbd_t *dbd, const char *label,
+                        int nargs, const char **args, apr_array_header_t **rows)
+{
+    apr_dbd_prepared_t *st = stmt(dbd, label);
+    apr_dbd_results_t *res = NULL;
+    apr_dbd_row_t *row = NULL;
+    int ncols, rv, i;
+
+    *rows = apr_array_make(p, 4, sizeof(const char **));
+    if (!st) {
+        return APR_EGENERAL;
+    }
+    if (apr_dbd_pselect(dbd->driver, p, dbd->handle, &res, st, 0, nargs, args) != 0) {
+        return APR_EGENERAL;
+    }
+    ncols = apr_dbd_num_cols(dbd->driver, res);
+    /* always drain to -1, so the driver releases the result */
+    while ((rv = apr_dbd_get_row(dbd->driver, p, res, &row, -1)) != -1) {
+        const char **cols;
+        if (rv != 0) {
+            return APR_EGENERAL;
+        }
+        cols = apr_pcalloc(p, sizeof(char *) * (ncols + 1));
+        for (i = 0; i < ncols; i++) {
+            const char *v = apr_dbd_get_entry(dbd->driver, row, i);
+            cols[i] = v ? apr_pstrdup(p, v) : NULL;
+        }
+        APR_ARRAY_PUSH(*rows, const char **) = cols;
+    }
+    return APR_SUCCESS;
+}
+
+const char **sa_db_row(apr_pool_t *p, ap_dbd_t *dbd, const char *label,
+                       int nargs, const char **args, apr_status_t *rv)
+{
+    apr_array_header_t *rows;
+    *rv = sa_db_rows(p, dbd, label, nargs, args, &rows);
+    if (*rv != APR_SUCCESS || rows->nelts == 0) {
+        return NULL;
+    }
+    return APR_ARRAY_IDX(rows, 0, const char **);
+}
+
+apr_status_t sa_db_begin(apr_pool_t *p, ap_dbd_t *dbd, apr_dbd_transaction_t **t)
+{
+    *t = NULL;
+    return apr_dbd_transaction_start(dbd->driver, p, dbd->handle, t) == 0
+           ? APR_SUCCESS : APR_EGENERAL;
+}
+
+apr_status_t sa_db_end(apr_pool_t *p, ap_dbd_t *dbd, apr_dbd_transaction_t *t, int failed)
+{
+    int mode;
+    if (!t) {
+        return APR_EGENERAL;
+    }
+    if (failed) {
+        apr_dbd_transaction_mode_set(dbd->driver, t, APR_DBD_TRANSACTION_ROLLBACK);
+    }
+    mode = apr_dbd_transaction_mode_get(dbd->driver, t);
+    /* a statement that failed inside marks the transaction; it then rolls back */
+    if (apr_dbd_transaction_end(dbd->driver, p, t) != 0) {
+        return APR_EGENERAL;
+    }
+    return (failed || (mode & APR_DBD_TRANSACTION_ROLLBACK)) ? APR_EGENERAL : APR_SUCCESS;
+}
+
+const char *sa_db_error(ap_dbd_t *dbd, apr_status_t rv)
+{
+    const char *e = apr_dbd_error(dbd->driver, dbd->handle, (int)rv);
+    return e ? e : "unknown database error";
+}
+
+const char *sa_i64(apr_pool_t *p, apr_int64_t v)
+{
+    return apr_psprintf(p, "%" APR_INT64_T_FMT, v);
+}

@@ -1,0 +1,202 @@
+"""Integration harness: a real httpd with the module from the build tree,
+real mod_dbd (SQLite or PostgreSQL), real mod_session, and bin/sa-sendmail
+writing mail files — all on loopback.  Each Site gets its own config tree,
+database and mail folder under var/test/."""
+import email
+import email.header
+import email.policy
+import glob
+import os
+import pwd
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+import requests
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+MODULE = os.path.join(TOP, "mod_secaction", ".libs", "mod_secaction.so")
+PG_PORT = int(os.environ.get("SA_PG_PORT", "55432"))
+PG_ADMIN = "host=127.0.0.1 port=%d user=secaction password=secaction" % PG_PORT
+BACKENDS = [b for b in os.environ.get("SA_BACKENDS", "sqlite3,pgsql").split(",") if b]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Site:
+    def __init__(self, backend, extra=""):
+        self.backend = backend
+        self.port = free_port()
+        self.root = os.path.join(TOP, "var", "test", "%s-%d" % (backend, self.port))
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.run = os.path.join(self.root, "run")
+        self.maildir = os.path.join(self.root, "mail")
+        for d in (self.run, os.path.join(self.run, "htdocs"), self.maildir,
+                  os.path.join(self.root, "db")):
+            os.makedirs(d, exist_ok=True)
+        self.extra = extra
+        self.base = "http://127.0.0.1:%d/security" % self.port
+        self._make_db()
+        self.conf = os.path.join(self.run, "httpd.conf")
+
+    # --- database ------------------------------------------------------
+    def _make_db(self):
+        if self.backend == "sqlite3":
+            self.dbfile = os.path.join(self.root, "db", "secaction.sqlite")
+            self.dbparams = self.dbfile
+        else:
+            self.dbname = "secaction_t%d" % self.port
+            self.psql(["-d", "postgres", "-c", "DROP DATABASE IF EXISTS %s" % self.dbname])
+            self.psql(["-d", "postgres", "-c", "CREATE DATABASE %s" % self.dbname])
+            self.dbparams = "%s dbname=%s" % (PG_ADMIN, self.dbname)
+        subprocess.run([os.path.join(TOP, "bin", "sa-dbinit"), self.backend, self.dbparams],
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def psql(self, args):
+        env = dict(os.environ, PGPASSWORD="secaction")
+        return subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "secaction",
+                               "-qtAX", "-v", "ON_ERROR_STOP=1"] + args, env=env, check=True,
+                              capture_output=True, text=True).stdout
+
+    def sql(self, query):
+        """Rows of a query, as lists of strings (for assertions only)."""
+        if self.backend == "sqlite3":
+            out = subprocess.run(["sqlite3", "-separator", "\t", self.dbfile, query],
+                                 check=True, capture_output=True, text=True).stdout
+        else:
+            out = self.psql(["-d", self.dbname, "-F", "\t", "-c", query])
+        return [line.split("\t") for line in out.splitlines() if line != ""]
+
+    # --- httpd -----------------------------------------------------------
+    def write_conf(self):
+        text = open(os.path.join(TOP, "conf", "httpd.conf.in"), encoding="utf-8").read()
+        user = ""
+        if os.geteuid() == 0:
+            user = "User www-data\nGroup www-data"
+            w = pwd.getpwnam("www-data")
+            for d in (os.path.join(self.root, "db"), self.maildir):
+                for dirpath, _, files in os.walk(d):
+                    os.chown(dirpath, w.pw_uid, w.pw_gid)
+                    for f in files:
+                        os.chown(os.path.join(dirpath, f), w.pw_uid, w.pw_gid)
+        if self.backend == "sqlite3":
+            dbinit = ('DBDInitSQL "PRAGMA busy_timeout = 10000"\n'
+                      'DBDInitSQL "PRAGMA foreign_keys = ON"')
+        else:
+            dbinit = "DBDMin 0\nDBDKeep 2\nDBDMax 8"
+        subst = {"TOP": TOP, "PORT": str(self.port), "RUN": self.run, "LOGLEVEL": "info",
+                 "USER": user, "MODULE": MODULE, "DBDRIVER": self.backend,
+                 "DBPARAMS": self.dbparams, "DBINIT": dbinit, "MAILDIR": self.maildir,
+                 "EXTRA": "SecActionPasswordCost 4\nSecActionMailRetry 1s\n" + self.extra}
+        for k, v in subst.items():
+            text = text.replace("@%s@" % k, v)
+        text = text.replace("http://localhost:%d/security" % self.port, self.base)
+        with open(self.conf, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    def start(self):
+        self.write_conf()
+        subprocess.run(["/usr/sbin/apache2", "-f", self.conf, "-k", "start"], check=True)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                requests.get(self.base + "/", timeout=1)
+                return self
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("httpd did not start: " + self.error_log())
+
+    def stop(self):
+        subprocess.run(["/usr/sbin/apache2", "-f", self.conf, "-k", "stop"], check=False)
+        pidfile = os.path.join(self.run, "httpd.pid")
+        deadline = time.time() + 10
+        while os.path.exists(pidfile) and time.time() < deadline:
+            time.sleep(0.1)
+        if self.backend == "pgsql":
+            try:
+                self.psql(["-d", "postgres", "-c", "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.dbname])
+            except subprocess.CalledProcessError:
+                pass
+
+    def error_log(self):
+        try:
+            return open(os.path.join(self.run, "error.log"), encoding="utf-8", errors="replace").read()
+        except FileNotFoundError:
+            return ""
+
+    def url(self, path):
+        return self.base + path
+
+    # --- mail --------------------------------------------------------------
+    def mails(self):
+        """Every delivered message, oldest first, parsed."""
+        out = []
+        for path in sorted(glob.glob(os.path.join(self.maildir, "*.eml"))):
+            with open(path, "rb") as f:
+                out.append(email.message_from_binary_file(f, policy=email.policy.default))
+        return out
+
+    def mails_to(self, addr):
+        return [m for m in self.mails() if addr in str(m["To"])]
+
+    def wait_mail(self, addr, count=1, timeout=15):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            got = self.mails_to(addr)
+            if len(got) >= count:
+                return got
+            time.sleep(0.2)
+        raise AssertionError("no mail to %s after %ss; log:\n%s" % (addr, timeout, self.error_log()[-3000:]))
+
+    def status(self):
+        r = requests.get("http://127.0.0.1:%d/secaction-status?auto" % self.port, timeout=5)
+        r.raise_for_status()
+        return dict(line.split(": ", 1) for line in r.text.splitlines() if ": " in line)
+
+    def set_mail_failing(self, failing):
+        flag = os.path.join(self.maildir, "FAIL")
+        if failing:
+            open(flag, "w").close()
+        elif os.path.exists(flag):
+            os.unlink(flag)
+
+
+def subject(msg):
+    return str(email.header.make_header(email.header.decode_header(msg["Subject"])))
+
+
+def body(msg):
+    return msg.get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def site(request):
+    s = Site(request.param).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def new_site():
+    """Factory for a site with extra directives; stopped after the test."""
+    made = []
+
+    def make(backend, extra=""):
+        s = Site(backend, extra).start()
+        made.append(s)
+        return s
+    yield make
+    for s in made:
+        s.stop()
+
+
+def unique_email():
+    return "tanaka.%s@example.co.jp" % secrets.token_hex(4)
