@@ -10,6 +10,7 @@ TOP        := $(abspath .)
 APXS       ?= apxs
 PORT       ?= 8080
 SANITIZE   ?=
+PYTHON     ?= /usr/bin/python3
 
 DEBIAN_PKGS := apache2 apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql \
                libxml2-dev libssl-dev sqlite3 libcmocka-dev pkg-config \
@@ -84,8 +85,10 @@ stop:
 	@tests/run-local.sh stop $(PORT)
 
 # --- tests ----------------------------------------------------------------
+# Integration tests run on SQLite and on a throwaway PostgreSQL (tests/pg.sh).
 test: deps all unit
-	python3 -m pytest -q tests/integration
+	tests/pg.sh start
+	$(PYTHON) -m pytest -q -ra tests/integration; rc=$$?; tests/pg.sh stop; exit $$rc
 
 bench: deps all
 	@tests/bench.sh

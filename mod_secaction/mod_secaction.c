@@ -115,8 +115,8 @@ static void secaction_register_hooks(apr_pool_t *p)
 
 AP_DECLARE_MODULE(secaction) = {
     STANDARD20_MODULE_STUFF,
-    sa_create_dir_conf,
-    sa_merge_dir_conf,
+    NULL,
+    NULL,
     sa_create_server_conf,
     sa_merge_server_conf,
     sa_directives,

@@ -18,6 +18,7 @@ APLOG_USE_MODULE(secaction);
 #define DEF_MAIL_FROM       "security-action@localhost"
 #define DEF_TEMPLATE_DIR    "templates"
 #define DEF_DATA_DIR        "data"
+#define DEF_MOUNT           "/security"
 
 static const char *const page_files[SA_PAGE_COUNT] = {
     [SA_PAGE_LAYOUT]      = "layout.xhtml",
@@ -57,6 +58,7 @@ void *sa_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
 {
     sa_server_conf *base = basev, *add = addv, *c = apr_pcalloc(p, sizeof(*c));
     c->base_url = PICK(base_url);
+    c->mount = PICK(mount);
     c->sendmail = PICK(sendmail);
     c->mail_from = PICK(mail_from);
     c->template_dir = PICK(template_dir);
@@ -70,27 +72,6 @@ void *sa_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->mail_retry = PICKN(mail_retry);
     c->mail_timeout = PICKN(mail_timeout);
     return c;
-}
-
-void *sa_create_dir_conf(apr_pool_t *p, char *dir)
-{
-    sa_dir_conf *d = apr_pcalloc(p, sizeof(*d));
-    if (dir) {
-        /* the mount without a trailing slash: "/security" */
-        apr_size_t n = strlen(dir);
-        while (n > 0 && dir[n - 1] == '/') {
-            n--;
-        }
-        d->mount = apr_pstrndup(p, dir, n);
-    }
-    return d;
-}
-
-void *sa_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
-{
-    sa_dir_conf *base = basev, *add = addv, *d = apr_pcalloc(p, sizeof(*d));
-    d->mount = add->mount ? add->mount : base->mount;
-    return d;
 }
 
 /* --- directive handlers ------------------------------------------------ */
@@ -116,6 +97,12 @@ static const char *set_base_url(cmd_parms *cmd, void *d, const char *arg)
         n--;
     }
     sconf(cmd)->base_url = apr_pstrndup(cmd->pool, arg, n);
+    /* the mount is the URL's path: "/security" (or "" at the root) */
+    n = u.path ? strlen(u.path) : 0;
+    while (n > 0 && u.path[n - 1] == '/') {
+        n--;
+    }
+    sconf(cmd)->mount = apr_pstrndup(cmd->pool, u.path ? u.path : "", n);
     return NULL;
 }
 
@@ -298,7 +285,7 @@ static const char *add_link(cmd_parms *cmd, void *d, const char *url, const char
 
 const command_rec sa_directives[] = {
     AP_INIT_TAKE1("SecActionBaseURL", set_base_url, NULL, RSRC_CONF,
-                  "Absolute URL of the mount, used in links sent by mail"),
+                  "Absolute URL of the site (its path is where the handler is mounted), used in mails"),
     AP_INIT_TAKE_ARGV("SecActionSendmail", set_sendmail, NULL, RSRC_CONF,
                       "Absolute path of a sendmail-compatible program, then its own arguments"),
     AP_INIT_TAKE1("SecActionMailFrom", set_mail_from, NULL, RSRC_CONF,
@@ -330,6 +317,7 @@ const command_rec sa_directives[] = {
 
 static void apply_defaults(apr_pool_t *p, sa_server_conf *c)
 {
+    if (!c->mount) c->mount = DEF_MOUNT;
     if (!c->template_dir) c->template_dir = ap_server_root_relative(p, DEF_TEMPLATE_DIR);
     if (!c->data_dir) c->data_dir = ap_server_root_relative(p, DEF_DATA_DIR);
     if (!c->mail_from) c->mail_from = DEF_MAIL_FROM;

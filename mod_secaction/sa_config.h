@@ -45,6 +45,7 @@ typedef struct {
 
 typedef struct {
     const char *base_url;            /* SecActionBaseURL */
+    const char *mount;               /* its path: where SetHandler secaction is */
     apr_array_header_t *sendmail;    /* SecActionSendmail: argv (const char *) */
     const char *mail_from;           /* SecActionMailFrom */
     int token_lifetime;              /* SecActionTokenLifetime, seconds */
@@ -67,23 +68,16 @@ typedef struct {
     int loaded;
 } sa_server_conf;
 
-typedef struct {
-    const char *mount;               /* the <Location> the handler serves */
-} sa_dir_conf;
-
 extern module AP_MODULE_DECLARE_DATA secaction_module;
 extern const command_rec sa_directives[];
 
 void *sa_create_server_conf(apr_pool_t *p, server_rec *s);
 void *sa_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
-void *sa_create_dir_conf(apr_pool_t *p, char *dir);
-void *sa_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
 
 /* Loads templates and reference data of every server that has not loaded
  * them yet (defaults); logs and returns !OK on failure. */
 int sa_config_check(apr_pool_t *pconf, server_rec *s);
 
 #define SA_SCONF(s) ((sa_server_conf *)ap_get_module_config((s)->module_config, &secaction_module))
-#define SA_DCONF(r) ((sa_dir_conf *)ap_get_module_config((r)->per_dir_config, &secaction_module))
 
 #endif

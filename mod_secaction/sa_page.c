@@ -125,8 +125,7 @@ const char *sa_query_arg(request_rec *r, const char *name)
 
 const char *sa_mount(request_rec *r)
 {
-    const char *m = SA_DCONF(r)->mount;
-    return m ? m : "";
+    return SA_SCONF(r->server)->mount;
 }
 
 sa_tdata *sa_page_data(request_rec *r, const char *title)

@@ -102,16 +102,18 @@ apr_status_t sa_db_rows(apr_pool_t *p, ap_dbd_t *dbd, const char *label,
     if (!st) {
         return APR_EGENERAL;
     }
-    if (apr_dbd_pselect(dbd->driver, p, dbd->handle, &res, st, 0, nargs, args) != 0) {
+    /* random access: the pgsql driver then fetches the whole (small) result
+     * at once and knows its column count before the first row */
+    if (apr_dbd_pselect(dbd->driver, p, dbd->handle, &res, st, 1, nargs, args) != 0) {
         return APR_EGENERAL;
     }
-    ncols = apr_dbd_num_cols(dbd->driver, res);
     /* always drain to -1, so the driver releases the result */
     while ((rv = apr_dbd_get_row(dbd->driver, p, res, &row, -1)) != -1) {
         const char **cols;
         if (rv != 0) {
             return APR_EGENERAL;
         }
+        ncols = apr_dbd_num_cols(dbd->driver, res);
         cols = apr_pcalloc(p, sizeof(char *) * (ncols + 1));
         for (i = 0; i < ncols; i++) {
             const char *v = apr_dbd_get_entry(dbd->driver, row, i);

@@ -436,10 +436,12 @@ static int attr_slot(cc *c, xmlNode *el, const xmlAttr *a)
     const char *name = (const char *)a->name + 5;
     const char *key = attr_value(c, el, a);
     sa_op *op;
+    int at;
 
     if (!key)
         return -1;
-    op = &APR_ARRAY_IDX(c->ops, push_op(c, OP_ATTR, key), sa_op);
+    at = push_op(c, OP_ATTR, key);   /* may move the array: index it after */
+    op = &APR_ARRAY_IDX(c->ops, at, sa_op);
     op->open = apr_pstrcat(c->p, " ", name, "=\"", NULL);
     op->flag = apr_pstrcat(c->p, " ", name, "=\"", name, "\"", NULL);
     return 0;
