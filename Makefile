@@ -68,6 +68,7 @@ UNIT_DEPS_test_validate := mod_secaction/sa_validate.c mod_secaction/sa_form.c
 UNIT_DEPS_test_tmpl     := mod_secaction/sa_tmpl.c
 UNIT_DEPS_test_mail     := mod_secaction/sa_mail.c mod_secaction/sa_token.c
 UNIT_DEPS_test_state    := mod_secaction/sa_state.c
+UNIT_DEPS_test_kv       := mod_secaction/sa_kv.c
 .SECONDEXPANSION:
 build/unit/%: tests/unit/%.c $$(UNIT_DEPS_%) $(HEADERS)
 	@mkdir -p build/unit

@@ -11,6 +11,7 @@ APLOG_USE_MODULE(secaction);
 
 #define MAX_BACKOFF   3600   /* seconds: retry at least hourly */
 #define CLAIM_SECONDS 300    /* a claim outlives any sendmail timeout */
+#define PURGE_SECONDS 300    /* expired wizard sessions are removed this often */
 #define POLL_STEP     (APR_USEC_PER_SEC / 5)
 
 static const char *const mail_kinds[SA_MAIL_COUNT] = {
@@ -136,12 +137,19 @@ static void *APR_THREAD_FUNC worker_main(apr_thread_t *t, void *data)
     apr_interval_time_t period = apr_time_from_sec(c->mail_retry < 5 ? c->mail_retry : 5);
     apr_pool_t *iter;
 
+    apr_time_t next_purge = 0;
+
     apr_pool_create(&iter, w->pool);
     while (!w->stop) {
         apr_interval_time_t slept;
         ap_dbd_t *dbd = dbd_open ? dbd_open(iter, w->s) : NULL;
         if (dbd) {
             sa_outbox_deliver_due(iter, dbd, w->s, c);
+            if (apr_time_now() >= next_purge) {
+                const char *now = sa_i64(iter, apr_time_now());
+                sa_db_exec(iter, dbd, SA_Q_SESSION_PURGE, NULL, 1, &now);
+                next_purge = apr_time_now() + apr_time_from_sec(PURGE_SECONDS);
+            }
             dbd_close(w->s, dbd);
         }
         apr_pool_clear(iter);

@@ -138,19 +138,27 @@ sa_tdata *sa_page_data(request_rec *r, const char *title)
     const char *m = sa_mount(r);
     static const char *const urls[][2] = {
         { "top_url", "/" }, { "css_url", "/static/site.css" }, { "js_url", "/static/site.js" },
-        { "font_normal_url", "/font?size=normal" }, { "font_large_url", "/font?size=large" },
         { "logo_url", "/mypage/logo" }, { "search_url", "/search" }, { "login_url", "/login" },
         { "entry_url", "/entry/" }, { "privacy_url", "/privacy" },
     };
     apr_size_t u;
+    const char *back;
 
     sa_tdata_text(d, "mount", m);
     for (u = 0; u < sizeof(urls) / sizeof(urls[0]); u++) {
         sa_tdata_text(d, urls[u][0], apr_pstrcat(r->pool, m, urls[u][1], NULL));
     }
+    /* the font switch comes back to this page (a path of ours, no query) */
+    back = ap_escape_uri(r->pool, r->uri + strlen(m));
+    sa_tdata_text(d, "font_normal_url",
+                  apr_pstrcat(r->pool, m, "/font?size=normal&back=", back, NULL));
+    sa_tdata_text(d, "font_large_url",
+                  apr_pstrcat(r->pool, m, "/font?size=large&back=", back, NULL));
     sa_tdata_text(d, "form_action", r->uri);
     sa_tdata_text(d, "title", title);
-    sa_tdata_text(d, "csrf", sa_csrf_token(r));
+    if (strcmp(title, SA_SITE_NAME)) {
+        sa_tdata_text(d, "head_title", apr_pstrcat(r->pool, title, " | " SA_SITE_NAME, NULL));
+    }
     ap_cookie_read(r, SA_FONT_COOKIE, &font, 0);
     sa_tdata_flag(d, "font_large", font && !strcmp(font, "large"));
     sa_tdata_text(d, "body_class", font && !strcmp(font, "large") ? "large" : "normal");
@@ -164,10 +172,12 @@ sa_tdata *sa_page_data(request_rec *r, const char *title)
     return d;
 }
 
-void sa_page_progress(sa_tdata *d, int current)
+void sa_page_progress(request_rec *r, sa_tdata *d, int current)
 {
     int i;
     sa_tdata_flag(d, "wizard", 1);
+    /* only the wizard's pages start a session: a visit to TOP stores nothing */
+    sa_tdata_text(d, "csrf", sa_csrf_token(r));
     for (i = 0; step_labels[i]; i++) {
         sa_tdata *it = sa_tdata_item(d, "steps");
         sa_tdata_text(it, "label", step_labels[i]);

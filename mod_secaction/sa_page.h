@@ -7,6 +7,7 @@
 #include "sa_config.h"
 
 #define SA_FONT_COOKIE "secaction_font"
+#define SA_SITE_NAME   "SECURITY ACTION 自己宣言"
 
 /* Looks up mod_session's functions once the modules are loaded. */
 void sa_page_retrieve_fns(void);
@@ -32,7 +33,7 @@ const char *sa_query_arg(request_rec *r, const char *name);
 /* Data every page has: mount, csrf, title, font size, related links. */
 sa_tdata *sa_page_data(request_rec *r, const char *title);
 /* The wizard's progress bar with step `current` (0-based) highlighted. */
-void sa_page_progress(sa_tdata *d, int current);
+void sa_page_progress(request_rec *r, sa_tdata *d, int current);
 
 /* Renders page id inside the layout with status (200 unless an error). */
 int sa_page_send(request_rec *r, sa_page_id id, sa_tdata *d, int status);

@@ -2,6 +2,7 @@
 #include "httpd.h"
 #include "http_protocol.h"
 #include "apr_strings.h"
+#include "apr_lib.h"
 #include "util_cookies.h"
 #include "sa_site.h"
 #include "sa_page.h"
@@ -36,25 +37,35 @@ static int js_get(request_rec *r)
     return send_static(r, SA_STATIC_JS);
 }
 
+/* Whether back is a plain path of ours: "/entry/company", no scheme, no
+ * host, no "//", no query. */
+static int safe_back(const char *back)
+{
+    const char *p;
+    if (!back || back[0] != '/' || back[1] == '/') {
+        return 0;
+    }
+    for (p = back; *p; p++) {
+        if (!apr_isalnum(*p) && !strchr("/-_.", *p)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* Remembers the chosen font size in a cookie and goes back to the page the
- * user came from when it is one of ours. */
+ * switch was pressed on. */
 static int font_get(request_rec *r)
 {
     const char *size = sa_query_arg(r, "size");
-    const char *ref = apr_table_get(r->headers_in, "Referer");
-    const char *m = sa_mount(r), *back = "/";
-    apr_uri_t u;
+    const char *back = sa_query_arg(r, "back");
+    const char *m = sa_mount(r);
 
     size = (size && !strcmp(size, "large")) ? "large" : "normal";
     ap_cookie_write(r, SA_FONT_COOKIE, size,
                     apr_pstrcat(r->pool, "path=", *m ? m : "/", ";SameSite=Lax;HttpOnly", NULL),
                     365 * 86400, r->err_headers_out, NULL);
-    if (ref && apr_uri_parse(r->pool, ref, &u) == APR_SUCCESS && u.path
-        && !strncmp(u.path, m, strlen(m)) && u.path[strlen(m)] == '/'
-        && (!u.hostname || !strcasecmp(u.hostname, r->hostname ? r->hostname : ""))) {
-        back = apr_pstrcat(r->pool, u.path + strlen(m), u.query ? "?" : "", u.query, NULL);
-    }
-    return sa_redirect(r, back);
+    return sa_redirect(r, safe_back(back) ? back : "/");
 }
 
 static int privacy_get(request_rec *r)

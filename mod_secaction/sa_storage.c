@@ -55,6 +55,9 @@ static const struct { const char *label; const char *sql; } statements[] = {
       "SELECT COUNT(*) FROM declaration WHERE created_at >= %lld" },
     { SA_Q_SCHEMA_VERSION,
       "SELECT MAX(version) FROM schema_version" },
+    /* mod_session_dbd never removes expired sessions (expiry in microseconds) */
+    { SA_Q_SESSION_PURGE,
+      "DELETE FROM session WHERE expiry <> 0 AND expiry < %lld" },
 };
 
 int sa_storage_prepare(server_rec *s)

@@ -24,6 +24,7 @@
 #define SA_Q_STATUS_OUTBOX    "secaction_status_outbox"
 #define SA_Q_STATUS_RECENT    "secaction_status_recent"
 #define SA_Q_SCHEMA_VERSION   "secaction_schema_version"
+#define SA_Q_SESSION_PURGE    "secaction_session_purge"
 
 /* Registers every statement with mod_dbd; false if mod_dbd is missing. */
 int sa_storage_prepare(server_rec *s);

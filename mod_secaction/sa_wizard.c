@@ -169,6 +169,19 @@ static int has_value(const apr_table_t *t, const char *key, const char *val)
     return 0;
 }
 
+static int has_errors(const apr_table_t *f)
+{
+    const apr_array_header_t *a = apr_table_elts(f);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)a->elts;
+    int i;
+    for (i = 0; i < a->nelts; i++) {
+        if (e[i].key[0] == '!') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Puts the errors of a flash into d: the summary list and "err.field". */
 static void put_errors(request_rec *r, sa_tdata *d, const apr_table_t *f)
 {
@@ -188,6 +201,11 @@ static void put_errors(request_rec *r, sa_tdata *d, const apr_table_t *f)
             sa_tdata_text(it, "message", e[i].val);
             sa_tdata_text(d, apr_pstrcat(r->pool, "err.", e[i].key + 1, NULL), e[i].val);
         }
+    }
+    if (apr_table_get(f, "#step") && sa_tdata_get(d, "head_title") && has_errors(f)) {
+        /* screen readers announce the failure first */
+        sa_tdata_text(d, "head_title",
+                      apr_pstrcat(r->pool, "エラー：", sa_tdata_get(d, "head_title"), NULL));
     }
 }
 
@@ -269,7 +287,7 @@ static const char *level_name(const char *level)
 
 static int top_get(request_rec *r)
 {
-    sa_tdata *d = sa_page_data(r, "SECURITY ACTION 自己宣言");
+    sa_tdata *d = sa_page_data(r, SA_SITE_NAME);
     return sa_page_send(r, SA_PAGE_TOP, d, HTTP_OK);
 }
 
@@ -293,7 +311,7 @@ static int terms_get(request_rec *r)
         sa_sess_set(r, "via", via);
     }
     d = sa_page_data(r, "使用規約確認");
-    sa_page_progress(d, STEP_TERMS);
+    sa_page_progress(r, d, STEP_TERMS);
     sa_tdata_flag(d, "agreed", sa_sess_get(r, "terms") != NULL);
     return sa_page_send(r, SA_PAGE_TERMS, d, HTTP_OK);
 }
@@ -331,7 +349,7 @@ static int company_get(request_rec *r)
     f = take_flash(r, "company");
     vals = f ? f : sess_table(r, "company");
     d = sa_page_data(r, "事業者情報入力");
-    sa_page_progress(d, STEP_COMPANY);
+    sa_page_progress(r, d, STEP_COMPANY);
     put_errors(r, d, f);
     put_texts(r, d, vals, company_text);
     put_flag(r, d, vals, "kind", "corp");
@@ -424,7 +442,7 @@ static int declaration_get(request_rec *r)
     f = take_flash(r, "decl");
     vals = f ? f : sess_table(r, "decl");
     d = sa_page_data(r, "自己宣言入力");
-    sa_page_progress(d, STEP_DECL);
+    sa_page_progress(r, d, STEP_DECL);
     put_errors(r, d, f);
     put_texts(r, d, vals, decl_text);
     put_flag(r, d, vals, "level", "1");
@@ -494,7 +512,7 @@ static int confirm_get(request_rec *r)
         return sa_redirect(r, first_unfinished(r));
     }
     d = sa_page_data(r, "入力内容確認");
-    sa_page_progress(d, STEP_CONFIRM);
+    sa_page_progress(r, d, STEP_CONFIRM);
     put_texts(r, d, co, company_text);
     put_texts(r, d, de, decl_text);
     kind = apr_table_get(co, "kind");
@@ -731,7 +749,7 @@ static int accepted_get(request_rec *r)
     }
     level = apr_table_get(acc, "level");
     d = sa_page_data(r, "受付確認");
-    sa_page_progress(d, STEP_ACCEPTED);
+    sa_page_progress(r, d, STEP_ACCEPTED);
     sa_tdata_text(d, "email", apr_table_get(acc, "email"));
     sa_tdata_text(d, "subject", apr_pstrcat(r->pool, "[SECURITY ACTION] ", level_name(level),
                                             "：自己宣言受付確認のお知らせ", NULL));
@@ -814,7 +832,7 @@ static int verify_message(request_rec *r, int status, const char *title, const c
                           const char *link, const char *label)
 {
     sa_tdata *d = sa_page_data(r, title);
-    sa_page_progress(d, STEP_VERIFY);
+    sa_page_progress(r, d, STEP_VERIFY);
     sa_tdata_text(d, "message", msg);
     sa_tdata_text(d, "link", apr_pstrcat(r->pool, sa_mount(r), link, NULL));
     sa_tdata_text(d, "link_label", label);
@@ -899,7 +917,7 @@ static int complete_get(request_rec *r)
         return sa_redirect(r, first_unfinished(r));
     }
     d = sa_page_data(r, "宣言完了");
-    sa_page_progress(d, STEP_COMPLETE);
+    sa_page_progress(r, d, STEP_COMPLETE);
     sa_tdata_text(d, "user_no", apr_table_get(done, "user_no"));
     sa_tdata_text(d, "declaration_no", apr_table_get(done, "declaration_no"));
     sa_tdata_text(d, "level_name", level_name(apr_table_get(done, "level")));

@@ -549,6 +549,25 @@ static void test_other_errors(void **state)
     assert_non_null(strstr(compile_err(""), "bad.xhtml:1: "));
 }
 
+/* Regression: an attribute slot compiled after the op array had to grow
+ * lost its prebuilt text (the array moved under a held pointer). */
+static void test_many_attribute_slots(void **state)
+{
+    sa_tdata *d = sa_tdata_make(pool);
+    const char *src, *out, *p;
+    int i, n = 0;
+    (void)state;
+    src = "<div" NS ">";
+    for (i = 0; i < 100; i++)
+        src = apr_pstrcat(pool, src, "<a sa:attr-href=\"u\">x</a>", NULL);
+    src = apr_pstrcat(pool, src, "</div>", NULL);
+    sa_tdata_text(d, "u", "/p?a=1&b=2");
+    out = render(src, d);
+    for (p = out; (p = strstr(p, "<a href=\"/p?a=1&amp;b=2\">x</a>")) != NULL; p++)
+        n++;
+    assert_int_equal(n, 100);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_unknown_sa_attribute),
         cmocka_unit_test(test_empty_names),
         cmocka_unit_test(test_other_errors),
+        cmocka_unit_test(test_many_attribute_slots),
     };
     int rc;
 
