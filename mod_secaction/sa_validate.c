@@ -647,6 +647,9 @@ static const char *check_local_part(apr_pool_t *p, const char *s, apr_size_t len
         return "メールアドレスの「@」より前の部分は64文字以内です。入力し直してください。";
     if (s[0] == '.' || s[len - 1] == '.')
         return "メールアドレスの「@」より前の部分の先頭や末尾に「.」は使えません。アドレスを確認してください。";
+    /* mail programs would read a leading '-' as an option: sa_mail refuses it */
+    if (s[0] == '-')
+        return "メールアドレスの先頭に「-」は使えません。アドレスを確認してください。";
     for (i = 0; i < len; i++) {
         if (s[i] == '.' && s[i + 1] == '.')
             return "メールアドレスの「@」より前の部分で「.」を2つ続けることはできません。アドレスを確認してください。";

@@ -254,6 +254,7 @@ static void test_email(void **state)
     REJECTS(sa_email, ".info@example.jp", "先頭や末尾");
     REJECTS(sa_email, "info.@example.jp", "先頭や末尾");
     REJECTS(sa_email, "in..fo@example.jp", "2つ続ける");
+    REJECTS(sa_email, "-info@example.jp", "先頭に「-」");
     REJECTS(sa_email, "in fo@example.jp", "空白");
     REJECTS(sa_email, "in,fo@example.jp", "「,」");
     REJECTS(sa_email, "\"quoted\"@example.jp", "「\"」");

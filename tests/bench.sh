@@ -1,0 +1,48 @@
+#!/bin/bash
+# make bench: throughput of the module's pages as a ratio against a static
+# file of the same bytes served by the same httpd in the same run (ab, 8
+# concurrent clients, loopback).  A ratio near 1.0 means a dynamic page costs
+# about as much as a static one.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+port=${BENCH_PORT:-18080}
+n=${BENCH_N:-5000}
+var=$top/var/bench
+rm -rf "$var"; mkdir -p "$var/run/htdocs" "$var/db" "$var/mail"
+"$top/bin/sa-dbinit" sqlite3 "$var/db/secaction.sqlite" >/dev/null
+user=""
+if [ "$(id -u)" = 0 ]; then user=$'User www-data\nGroup www-data'; chown -R www-data: "$var/db" "$var/mail"; fi
+TOP="$top" PORT="$port" RUN="$var/run" USER_LINES="$user" DB="$var/db/secaction.sqlite" MAILDIR="$var/mail" \
+python3 - "$top/conf/httpd.conf.in" "$var/run/httpd.conf" <<'PY'
+import os, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+e = os.environ
+for k, v in {"TOP": e["TOP"], "PORT": e["PORT"], "RUN": e["RUN"], "LOGLEVEL": "warn",
+             "USER": e["USER_LINES"], "MODULE": e["TOP"] + "/mod_secaction/.libs/mod_secaction.so",
+             "DBDRIVER": "sqlite3", "DBPARAMS": e["DB"], "MAILDIR": e["MAILDIR"],
+             "DBINIT": 'DBDInitSQL "PRAGMA busy_timeout = 10000"', "EXTRA": ""}.items():
+    t = t.replace("@%s@" % k, v)
+open(sys.argv[2], "w", encoding="utf-8").write(t)
+PY
+/usr/sbin/apache2 -f "$var/run/httpd.conf" -k start
+trap '/usr/sbin/apache2 -f "$var/run/httpd.conf" -k stop' EXIT
+base=http://127.0.0.1:$port
+for _ in $(seq 50); do curl -fsS -o /dev/null "$base/security/" && break; sleep 0.1; done
+
+rps() {   # requests per second; refuses to report a run with failures
+  local out; out=$(ab -q -k -n "$n" -c 8 "$1" 2>&1)
+  if echo "$out" | grep -qE "^(Failed requests: +[1-9]|Non-2xx)"; then echo "bench: failures on $1" >&2; exit 1; fi
+  echo "$out" | awk '/Requests per second/ {print $4}'
+}
+bench_page() {   # name, path under /security
+  curl -fsS "$base/security$2" -o "$var/run/htdocs/baseline-$1.html"
+  rps "$base/security$2" >/dev/null          # warm up
+  local dyn stat
+  dyn=$(rps "$base/security$2")
+  stat=$(rps "$base/baseline-$1.html")
+  python3 -c "import sys; d,s=float(sys.argv[2]),float(sys.argv[3]); print('%-12s module %9.0f req/s   static %9.0f req/s   ratio %.2f' % (sys.argv[1], d, s, d/s))" "$1" "$dyn" "$stat"
+}
+echo "ab -k -n $n -c 8, same httpd, loopback ($(nproc) cores)"
+bench_page top /
+bench_page privacy /privacy
+bench_page terms /entry/
