@@ -33,6 +33,7 @@ def test_corporation_one_star_from_top_to_complete(site):
     assert email in page
     link, user_no, decl_no = complete_by_link(site, b, email, "一つ星")
     assert user_no != decl_no
+    assert "申込受理のご連絡" in b.get("/entry/complete").text   # manual acceptance
     rows = site.sql("SELECT state, kind, corp_kana, level, user_no, declaration_no, password_hash "
                     "FROM declaration WHERE email = '%s'" % email)
     assert len(rows) == 1
@@ -48,3 +49,21 @@ def test_sole_proprietor_two_star_from_top_to_complete(site):
     rows = site.sql("SELECT rep_kana, postal, score, publish, survey, member_name, corp_no "
                     "FROM declaration WHERE email = '%s'" % email)
     assert rows == [["スイシンタロウ", "113-0021", "85", "web,other", "1,8", "大阪商工会議所", ""]]
+
+
+def test_immediate_acceptance_accepts_on_the_mail_link(new_site, site):
+    s = new_site(site.backend, "SecActionAcceptance immediate")
+    email = unique_email()
+    b = declare(s, CORP, ONE_STAR, email)
+    link, user_no, _ = complete_by_link(s, b, email, "一つ星")
+    assert s.sql("SELECT state FROM declaration WHERE user_no = '%s'" % user_no) == [["accepted"]]
+    page = b.get("/entry/complete").text
+    assert "すぐにダウンロードできます" in page and "申込受理のご連絡" not in page
+    assert "ログインした後にダウンロードできます" in body(s.mails_to(email)[1])
+
+
+def test_top_page_starts_no_session(site):
+    b = Browser(site)
+    r = b.get("/")
+    assert r.status_code == 200
+    assert "secaction_session" not in r.headers.get("Set-Cookie", "")
