@@ -11,6 +11,7 @@ APLOG_USE_MODULE(secaction);
 
 #define MAX_BACKOFF   3600   /* seconds: retry at least hourly */
 #define CLAIM_SECONDS 300    /* a claim outlives any sendmail timeout */
+#define WORKER_BATCH  20     /* mails per round of the retry thread */
 #define PURGE_SECONDS 300    /* expired wizard sessions are removed this often */
 #define POLL_STEP     (APR_USEC_PER_SEC / 5)
 
@@ -58,7 +59,8 @@ static apr_int64_t backoff(int base, int attempts)
 }
 
 static int deliver_one(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
-                       const sa_server_conf *c, const char **row)
+                       const sa_server_conf *c, const char **row,
+                       apr_interval_time_t timeout)
 {
     apr_int64_t now = apr_time_sec(apr_time_now());
     const char *id = row[0];
@@ -76,7 +78,7 @@ static int deliver_one(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
     }
     else {
         rv = sa_sendmail(p, (const char *const *)c->sendmail->elts, row[1], row[2], row[3],
-                         apr_time_from_sec(c->mail_timeout), &err);
+                         timeout, &err);
     }
     if (rv == APR_SUCCESS) {
         const char *sent[2] = { sa_i64(p, apr_time_sec(apr_time_now())), id };
@@ -100,7 +102,7 @@ static int deliver_one(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
 }
 
 int sa_outbox_deliver_due(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
-                          const sa_server_conf *c)
+                          const sa_server_conf *c, int limit, apr_interval_time_t timeout)
 {
     apr_int64_t now = apr_time_sec(apr_time_now());
     const char *args[2] = { sa_i64(p, now), sa_i64(p, now) };
@@ -113,8 +115,8 @@ int sa_outbox_deliver_due(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
                      sa_db_error(dbd, APR_EGENERAL));
         return 0;
     }
-    for (i = 0; i < rows->nelts; i++) {
-        sent += deliver_one(p, dbd, s, c, APR_ARRAY_IDX(rows, i, const char **));
+    for (i = 0; i < rows->nelts && i < limit; i++) {
+        sent += deliver_one(p, dbd, s, c, APR_ARRAY_IDX(rows, i, const char **), timeout);
     }
     return sent;
 }
@@ -144,7 +146,8 @@ static void *APR_THREAD_FUNC worker_main(apr_thread_t *t, void *data)
         apr_interval_time_t slept;
         ap_dbd_t *dbd = dbd_open ? dbd_open(iter, w->s) : NULL;
         if (dbd) {
-            sa_outbox_deliver_due(iter, dbd, w->s, c);
+            sa_outbox_deliver_due(iter, dbd, w->s, c, WORKER_BATCH,
+                                  apr_time_from_sec(c->mail_timeout));
             if (apr_time_now() >= next_purge) {
                 const char *now = sa_i64(iter, apr_time_now());
                 sa_db_exec(iter, dbd, SA_Q_SESSION_PURGE, NULL, 1, &now);

@@ -16,11 +16,11 @@ apr_status_t sa_outbox_enqueue(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_con
                                apr_int64_t declaration_id, sa_mail_id which,
                                const char *to, const apr_table_t *vals, const char **err);
 
-/* Hands every due mail to the sendmail program (claiming each first, so
- * several processes and nodes never send one twice at once).  Returns the
- * number delivered. */
+/* Hands up to `limit` due mails to the sendmail program (claiming each
+ * first, so several processes and nodes never send one twice at once), each
+ * allowed `timeout`.  Returns the number delivered. */
 int sa_outbox_deliver_due(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
-                          const sa_server_conf *c);
+                          const sa_server_conf *c, int limit, apr_interval_time_t timeout);
 
 /* Starts the retry thread of this child process. */
 void sa_outbox_child_init(apr_pool_t *pchild, server_rec *s);

@@ -676,11 +676,17 @@ static apr_status_t store_submission(request_rec *r, ap_dbd_t *dbd, const char *
     return APR_SUCCESS;
 }
 
-/* After a commit, hand the new mail to the sendmail program at once; the
- * retry thread takes over if that fails. */
+/* After a commit, hand the new mail to the sendmail program at once, so it
+ * arrives while the applicant waits.  Bounded (one mail, a short timeout) so
+ * a slow mail server or a backlog never holds the page; the retry thread
+ * takes over from there. */
+#define REQUEST_MAIL_TIMEOUT apr_time_from_sec(10)
 static void deliver_now(request_rec *r, ap_dbd_t *dbd)
 {
-    sa_outbox_deliver_due(r->pool, dbd, r->server, SA_SCONF(r->server));
+    const sa_server_conf *c = SA_SCONF(r->server);
+    apr_interval_time_t t = apr_time_from_sec(c->mail_timeout);
+    sa_outbox_deliver_due(r->pool, dbd, r->server, c, 1,
+                          t < REQUEST_MAIL_TIMEOUT ? t : REQUEST_MAIL_TIMEOUT);
 }
 
 static int confirm_post(request_rec *r)
