@@ -66,8 +66,9 @@ static void collect(request_rec *r, status_t *st)
     }
     if ((row = sa_db_row(r->pool, dbd, SA_Q_STATUS_OUTBOX, 0, NULL, &rv)) != NULL) {
         st->depth = apr_atoi64(row[0]);
-        st->oldest_age = row[1] ? now - apr_atoi64(row[1]) : 0;
-        st->failing = row[2] ? apr_atoi64(row[2]) : 0;
+        /* the pgsql driver reads SQL NULL as "": aggregates are COALESCEd to 0 */
+        st->oldest_age = apr_atoi64(row[1]) > 0 ? now - apr_atoi64(row[1]) : 0;
+        st->failing = apr_atoi64(row[2]);
     }
 }
 

@@ -41,15 +41,17 @@ static const struct { const char *label; const char *sql; } statements[] = {
       "UPDATE outbox SET claimed_until = %lld WHERE id = %lld AND sent_at IS NULL"
       " AND claimed_until < %lld" },
     { SA_Q_OUTBOX_SENT,
+      /* the delivered text goes: it carried the verification token */
       "UPDATE outbox SET sent_at = %lld, attempts = attempts + 1, last_error = NULL,"
-      " claimed_until = 0 WHERE id = %lld" },
+      " claimed_until = 0, message = '' WHERE id = %lld" },
     { SA_Q_OUTBOX_FAILED,
       "UPDATE outbox SET attempts = attempts + 1, last_error = %s, next_attempt_at = %lld,"
       " claimed_until = 0 WHERE id = %lld" },
     { SA_Q_STATUS_STATES,
       "SELECT state, COUNT(*) FROM declaration GROUP BY state" },
     { SA_Q_STATUS_OUTBOX,
-      "SELECT COUNT(*), MIN(created_at), SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END)"
+      "SELECT COUNT(*), COALESCE(MIN(created_at), 0),"
+      " COALESCE(SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), 0)"
       " FROM outbox WHERE sent_at IS NULL" },
     { SA_Q_STATUS_RECENT,
       "SELECT COUNT(*) FROM declaration WHERE created_at >= %lld" },

@@ -9,7 +9,9 @@
  *   via       the partner site the applicant came from
  *   company   accepted 事業者情報 (urlencoded), pw the bcrypt hash
  *   decl      accepted 自己宣言 values (urlencoded)
- *   flash     the values and errors of a failed POST, shown by the next GET
+ *   flash.company, flash.decl
+ *             the values and errors of a refused POST of that step (or the
+ *             values typed before 戻る), shown until the step is accepted
  *   accepted  what the 受付確認 page shows after submission
  *   complete  the IDs the 宣言完了 page shows
  * Every POST answers 303 to a GET, so Back and reload are harmless. */
@@ -133,18 +135,19 @@ static void flash(request_rec *r, const char *step, const apr_table_t *form,
         const sa_error *e = &APR_ARRAY_IDX(errs, i, sa_error);
         apr_table_setn(f, apr_pstrcat(r->pool, "!", e->field, NULL), e->message);
     }
-    sa_sess_set(r, "flash", sa_kv_encode(r->pool, f));
+    sa_sess_set(r, apr_pstrcat(r->pool, "flash.", step, NULL), sa_kv_encode(r->pool, f));
 }
 
-/* The flash of step, consumed; NULL if the last POST was of another step. */
-static apr_table_t *take_flash(request_rec *r, const char *step)
+/* The values and errors of the last refused POST of step, or NULL.  They
+ * stay until that step is accepted, so a reload shows them again. */
+static apr_table_t *get_flash(request_rec *r, const char *step)
 {
-    apr_table_t *f = sess_table(r, "flash");
-    if (!f) {
-        return NULL;
-    }
-    sa_sess_set(r, "flash", NULL);
-    return strcmp(apr_table_get(f, "#step") ? apr_table_get(f, "#step") : "", step) ? NULL : f;
+    return sess_table(r, apr_pstrcat(r->pool, "flash.", step, NULL));
+}
+
+static void clear_flash(request_rec *r, const char *step)
+{
+    sa_sess_set(r, apr_pstrcat(r->pool, "flash.", step, NULL), NULL);
 }
 
 static int has_value(const apr_table_t *t, const char *key, const char *val)
@@ -346,7 +349,7 @@ static int company_get(request_rec *r)
     if (!sa_sess_get(r, "terms")) {
         return sa_redirect(r, first_unfinished(r));
     }
-    f = take_flash(r, "company");
+    f = get_flash(r, "company");
     vals = f ? f : sess_table(r, "company");
     d = sa_page_data(r, "事業者情報入力");
     sa_page_progress(r, d, STEP_COMPANY);
@@ -422,7 +425,7 @@ static int company_post(request_rec *r)
         sa_sess_set(r, "pw", hash);
     }
     sa_sess_set(r, "company", sa_kv_encode(r->pool, out));
-    sa_sess_set(r, "flash", NULL);
+    clear_flash(r, "company");
     return sa_redirect(r, "/entry/declaration");
 }
 
@@ -439,7 +442,7 @@ static int declaration_get(request_rec *r)
     if (!sa_sess_get(r, "terms") || !sa_sess_get(r, "company") || !sa_sess_get(r, "pw")) {
         return sa_redirect(r, first_unfinished(r));
     }
-    f = take_flash(r, "decl");
+    f = get_flash(r, "decl");
     vals = f ? f : sess_table(r, "decl");
     d = sa_page_data(r, "自己宣言入力");
     sa_page_progress(r, d, STEP_DECL);
@@ -489,7 +492,7 @@ static int declaration_post(request_rec *r)
         return sa_redirect(r, "/entry/declaration");
     }
     sa_sess_set(r, "decl", sa_kv_encode(r->pool, out));
-    sa_sess_set(r, "flash", NULL);
+    clear_flash(r, "decl");
     return sa_redirect(r, "/entry/confirm");
 }
 
@@ -736,6 +739,8 @@ static int confirm_post(request_rec *r)
     sa_sess_set(r, "terms", NULL);
     sa_sess_set(r, "sub", NULL);
     sa_sess_set(r, "via", NULL);
+    clear_flash(r, "company");
+    clear_flash(r, "decl");
     if (st == APR_SUCCESS) {
         deliver_now(r, dbd);
     }

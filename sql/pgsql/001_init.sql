@@ -74,7 +74,7 @@ CREATE TABLE outbox (
     kind            TEXT NOT NULL,            -- 'received', 'completed', ...
     sender          TEXT NOT NULL,
     recipient       TEXT NOT NULL,
-    message         TEXT NOT NULL,            -- the complete RFC 5322 message
+    message         TEXT NOT NULL,            -- the complete RFC 5322 message; '' once sent
     created_at      BIGINT NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL,
