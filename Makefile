@@ -89,7 +89,7 @@ stop:
 # Integration tests run on SQLite and on a throwaway PostgreSQL (tests/pg.sh).
 test: deps all unit
 	tests/pg.sh start
-	$(PYTHON) -m pytest -q -ra tests/integration; rc=$$?; tests/pg.sh stop; exit $$rc
+	SA_SANITIZE=$(SANITIZE) $(PYTHON) -m pytest -q -ra tests/integration; rc=$$?; tests/pg.sh stop; exit $$rc
 
 bench: deps all
 	@tests/bench.sh

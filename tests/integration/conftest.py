@@ -25,6 +25,20 @@ PG_ADMIN = "host=127.0.0.1 port=%d user=secaction password=secaction" % PG_PORT
 BACKENDS = [b for b in os.environ.get("SA_BACKENDS", "sqlite3,pgsql").split(",") if b]
 
 
+def httpd_env():
+    """With SA_SANITIZE=1 (make test SANITIZE=1) the module is built with
+    ASan/UBSan, whose runtime must be loaded before httpd starts; reports go
+    to the error log, which the sanitizer fixture then checks."""
+    env = dict(os.environ)
+    if os.environ.get("SA_SANITIZE") == "1":
+        libasan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True,
+                                 text=True, check=True).stdout.strip()
+        env["LD_PRELOAD"] = libasan
+        env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0:halt_on_error=0"
+        env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=0"
+    return env
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -104,7 +118,8 @@ class Site:
 
     def start(self):
         self.write_conf()
-        subprocess.run(["/usr/sbin/apache2", "-f", self.conf, "-k", "start"], check=True)
+        subprocess.run(["/usr/sbin/apache2", "-f", self.conf, "-k", "start"], check=True,
+                       env=httpd_env())
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
@@ -177,11 +192,16 @@ def body(msg):
     return msg.get_body(preferencelist=("plain",)).get_content()
 
 
+SANITIZER_REPORT = re.compile(r"ERROR: AddressSanitizer|runtime error:|Segmentation fault")
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def site(request):
     s = Site(request.param).start()
     yield s
     s.stop()
+    # a crash or a sanitizer report anywhere in the module's run fails it
+    assert not SANITIZER_REPORT.search(s.error_log()), s.error_log()[-5000:]
 
 
 @pytest.fixture
@@ -196,6 +216,7 @@ def new_site():
     yield make
     for s in made:
         s.stop()
+        assert not SANITIZER_REPORT.search(s.error_log()), s.error_log()[-5000:]
 
 
 def unique_email():

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import TOP, Site
+from conftest import TOP, Site, httpd_env
 
 APACHE = "/usr/sbin/apache2"
 
@@ -23,7 +23,7 @@ def config_test(tmp_path):
         s = Site("sqlite3", extra)          # the check does not depend on the backend
         made.append(s)
         s.write_conf()
-        r = subprocess.run([APACHE, "-t", "-f", s.conf], capture_output=True, text=True,
+        r = subprocess.run([APACHE, "-t", "-f", s.conf], capture_output=True, text=True, env=httpd_env(),
                            timeout=60)
         text = open(s.conf, encoding="utf-8").read()
         return r.returncode, r.stdout + r.stderr, s.conf, text
