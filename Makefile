@@ -39,6 +39,8 @@ SAN_APXS := $(foreach f,$(SAN),-Wc$(comma)$(f) -Wl$(comma)$(f))
 endif
 
 SO := mod_secaction/.libs/mod_secaction.so
+# Switching SANITIZE rebuilds everything: the stamp names the flavour.
+FLAVOUR := build/flavour-$(if $(SAN),sanitize,plain)
 
 .PHONY: all deps run stop test unit integration bench clean db
 
@@ -55,7 +57,10 @@ deps:
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
 	fi
 
-$(SO): $(CORE_SRC) $(GLUE_SRC) $(HEADERS)
+$(FLAVOUR):
+	@mkdir -p build && rm -f build/flavour-* && touch $@
+
+$(SO): $(CORE_SRC) $(GLUE_SRC) $(HEADERS) $(FLAVOUR)
 	cd mod_secaction && $(APXS) -c -o mod_secaction.la \
 	  -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-std=gnu11 $(addprefix -Wc$(comma),$(XML_CF)) $(SAN_APXS) \
 	  $(notdir $(CORE_SRC) $(GLUE_SRC)) $(XML_LIBS) -lcrypto >/dev/null
@@ -70,7 +75,7 @@ UNIT_DEPS_test_mail     := mod_secaction/sa_mail.c mod_secaction/sa_token.c
 UNIT_DEPS_test_state    := mod_secaction/sa_state.c
 UNIT_DEPS_test_kv       := mod_secaction/sa_kv.c
 .SECONDEXPANSION:
-build/unit/%: tests/unit/%.c $$(UNIT_DEPS_%) $(HEADERS)
+build/unit/%: tests/unit/%.c $$(UNIT_DEPS_%) $(HEADERS) $(FLAVOUR)
 	@mkdir -p build/unit
 	$(CC) -std=gnu11 -g -O1 $(WARN) $(SAN) -Imod_secaction $(APR_CF) $(XML_CF) -o $@ $< $(UNIT_DEPS_$*) \
 	  $(APR_LIBS) $(XML_LIBS) -lcrypto -lcmocka
