@@ -10,20 +10,8 @@ n=${BENCH_N:-5000}
 var=$top/var/bench
 rm -rf "$var"; mkdir -p "$var/run/htdocs" "$var/db" "$var/mail"
 "$top/bin/sa-dbinit" sqlite3 "$var/db/secaction.sqlite" >/dev/null
-user=""
-if [ "$(id -u)" = 0 ]; then user=$'User www-data\nGroup www-data'; chown -R www-data: "$var/db" "$var/mail"; fi
-TOP="$top" PORT="$port" RUN="$var/run" USER_LINES="$user" DB="$var/db/secaction.sqlite" MAILDIR="$var/mail" \
-python3 - "$top/conf/httpd.conf.in" "$var/run/httpd.conf" <<'PY'
-import os, sys
-t = open(sys.argv[1], encoding="utf-8").read()
-e = os.environ
-for k, v in {"TOP": e["TOP"], "PORT": e["PORT"], "RUN": e["RUN"], "LOGLEVEL": "warn",
-             "USER": e["USER_LINES"], "MODULE": e["TOP"] + "/mod_secaction/.libs/mod_secaction.so",
-             "DBDRIVER": "sqlite3", "DBPARAMS": e["DB"], "MAILDIR": e["MAILDIR"],
-             "DBINIT": 'DBDInitSQL "PRAGMA busy_timeout = 10000"', "EXTRA": ""}.items():
-    t = t.replace("@%s@" % k, v)
-open(sys.argv[2], "w", encoding="utf-8").write(t)
-PY
+python3 "$top/tests/genconf.py" "$var/run/httpd.conf" --port "$port" --run "$var/run" \
+  --maildir "$var/mail" --driver sqlite3 --dbparams "$var/db/secaction.sqlite" --own "$var/db"
 /usr/sbin/apache2 -f "$var/run/httpd.conf" -k start
 trap '/usr/sbin/apache2 -f "$var/run/httpd.conf" -k stop' EXIT
 base=http://127.0.0.1:$port

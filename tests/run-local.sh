@@ -12,26 +12,8 @@ db=$var/db/secaction.sqlite
 maildir=$var/mail
 
 gen_conf() {
-  local user=""
-  if [ "$(id -u)" = 0 ]; then
-    # httpd will not serve as root: its children run as www-data
-    user=$'User www-data\nGroup www-data'
-    chown -R www-data:www-data "$var/db" "$maildir"
-  fi
-  local dbinit=$'DBDInitSQL "PRAGMA busy_timeout = 10000"\nDBDInitSQL "PRAGMA foreign_keys = ON"\nDBDInitSQL "PRAGMA synchronous = NORMAL"'
-  TOP="$top" PORT="$port" RUN="$run" MAILDIR="$maildir" USER_LINES="$user" DBINIT="$dbinit" \
-  DBPARAMS="$db" python3 - "$top/conf/httpd.conf.in" "$conf" <<'PY'
-import os, sys
-text = open(sys.argv[1], encoding="utf-8").read()
-subst = {"TOP": os.environ["TOP"], "PORT": os.environ["PORT"], "RUN": os.environ["RUN"],
-         "LOGLEVEL": "warn", "USER": os.environ["USER_LINES"],
-         "MODULE": os.environ["TOP"] + "/mod_secaction/.libs/mod_secaction.so",
-         "DBDRIVER": "sqlite3", "DBPARAMS": os.environ["DBPARAMS"],
-         "DBINIT": os.environ["DBINIT"], "MAILDIR": os.environ["MAILDIR"], "EXTRA": ""}
-for k, v in subst.items():
-    text = text.replace("@%s@" % k, v)
-open(sys.argv[2], "w", encoding="utf-8").write(text)
-PY
+  python3 "$top/tests/genconf.py" "$conf" --port "$port" --run "$run" --maildir "$maildir" \
+    --driver sqlite3 --dbparams "$db" --own "$var/db"
 }
 
 case ${1:-} in

@@ -7,16 +7,19 @@ import email.header
 import email.policy
 import glob
 import os
-import pwd
 import re
 import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
 import requests
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+import genconf  # noqa: E402  (tests/genconf.py)
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODULE = os.path.join(TOP, "mod_secaction", ".libs", "mod_secaction.so")
@@ -91,27 +94,10 @@ class Site:
 
     # --- httpd -----------------------------------------------------------
     def write_conf(self):
-        text = open(os.path.join(TOP, "conf", "httpd.conf.in"), encoding="utf-8").read()
-        user = ""
-        if os.geteuid() == 0:
-            user = "User www-data\nGroup www-data"
-            w = pwd.getpwnam("www-data")
-            for d in (os.path.join(self.root, "db"), self.maildir):
-                for dirpath, _, files in os.walk(d):
-                    os.chown(dirpath, w.pw_uid, w.pw_gid)
-                    for f in files:
-                        os.chown(os.path.join(dirpath, f), w.pw_uid, w.pw_gid)
-        if self.backend == "sqlite3":
-            dbinit = ('DBDInitSQL "PRAGMA busy_timeout = 10000"\n'
-                      'DBDInitSQL "PRAGMA foreign_keys = ON"')
-        else:
-            dbinit = "DBDMin 0\nDBDKeep 2\nDBDMax 8"
-        subst = {"TOP": TOP, "PORT": str(self.port), "RUN": self.run, "LOGLEVEL": "info",
-                 "USER": user, "MODULE": MODULE, "DBDRIVER": self.backend,
-                 "DBPARAMS": self.dbparams, "DBINIT": dbinit, "MAILDIR": self.maildir,
-                 "EXTRA": "SecActionPasswordCost 4\nSecActionMailRetry 1s\n" + self.extra}
-        for k, v in subst.items():
-            text = text.replace("@%s@" % k, v)
+        text = genconf.render(self.port, self.run, self.maildir, self.backend, self.dbparams,
+                              loglevel="info",
+                              extra="SecActionPasswordCost 4\nSecActionMailRetry 1s\n" + self.extra,
+                              owned=[os.path.join(self.root, "db")])
         text = text.replace("http://localhost:%d/security" % self.port, self.base)
         with open(self.conf, "w", encoding="utf-8") as f:
             f.write(text)

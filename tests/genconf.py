@@ -1,0 +1,78 @@
+"""Fills conf/httpd.conf.in: the one place that knows how a development,
+benchmark or test httpd is configured for each database.  Used by
+tests/run-local.sh (make run), tests/bench.sh (make bench) and the
+integration tests.
+
+    python3 tests/genconf.py OUT --port P --run DIR --maildir DIR \
+        --driver sqlite3|pgsql --dbparams PARAMS [--loglevel L] [--extra TEXT]
+"""
+import argparse
+import os
+import pwd
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+# apr-util's sqlite3 driver runs a process's statements one at a time under
+# one lock and, on a busy database, retries only 16 times 0.1 s apart.  So a
+# SQLite site runs one child process whose threads share that lock (no
+# busy_timeout: see conf/secaction.conf); PostgreSQL has no such limit.
+MPM = {
+    "sqlite3": "ServerLimit 1\nStartServers 1\nThreadsPerChild 32\nMaxRequestWorkers 32\n"
+               "MinSpareThreads 4\nMaxSpareThreads 32",
+    "pgsql": "ServerLimit 4\nStartServers 1\nThreadsPerChild 16\nMaxRequestWorkers 64\n"
+             "MinSpareThreads 4\nMaxSpareThreads 32",
+}
+# No DBDInitSQL for SQLite: see conf/secaction.conf.
+DBINIT = {
+    "sqlite3": "DBDMin 1\nDBDKeep 8\nDBDMax 16",
+    "pgsql": "DBDMin 0\nDBDKeep 2\nDBDMax 8",
+}
+
+
+def give_to_httpd_user(paths):
+    """httpd will not serve as root: its children run as www-data, which
+    must own the database and mail folders."""
+    if os.geteuid() != 0:
+        return ""
+    w = pwd.getpwnam("www-data")
+    for top in paths:
+        for dirpath, _, files in os.walk(top):
+            os.chown(dirpath, w.pw_uid, w.pw_gid)
+            for f in files:
+                os.chown(os.path.join(dirpath, f), w.pw_uid, w.pw_gid)
+    return "User www-data\nGroup www-data"
+
+
+def render(port, run, maildir, driver, dbparams, loglevel="warn", extra="", owned=()):
+    text = open(os.path.join(TOP, "conf", "httpd.conf.in"), encoding="utf-8").read()
+    subst = {
+        "TOP": TOP, "PORT": str(port), "RUN": run, "LOGLEVEL": loglevel,
+        "USER": give_to_httpd_user(list(owned) + [maildir]),
+        "MODULE": os.path.join(TOP, "mod_secaction", ".libs", "mod_secaction.so"),
+        "MPM": MPM[driver], "DBDRIVER": driver, "DBPARAMS": dbparams,
+        "DBINIT": DBINIT[driver], "MAILDIR": maildir, "EXTRA": extra,
+    }
+    for k, v in subst.items():
+        text = text.replace("@%s@" % k, v)
+    return text
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--port", required=True)
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--maildir", required=True)
+    ap.add_argument("--driver", default="sqlite3")
+    ap.add_argument("--dbparams", required=True)
+    ap.add_argument("--loglevel", default="warn")
+    ap.add_argument("--extra", default="")
+    ap.add_argument("--own", action="append", default=[], help="folder for www-data")
+    a = ap.parse_args()
+    text = render(a.port, a.run, a.maildir, a.driver, a.dbparams, a.loglevel, a.extra, a.own)
+    with open(a.out, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
