@@ -2,7 +2,8 @@
 #   make        build mod_secaction/.libs/mod_secaction.so with apxs
 #   make run    install what is missing, build, create the database, start httpd on :8080
 #   make stop   stop that httpd
-#   make test   unit tests, then integration tests on SQLite and PostgreSQL
+#   make test   unit tests, then integration tests on SQLite and PostgreSQL,
+#               then browser tests (headless Chromium; screenshots in var/screenshots)
 #   make bench  benchmarks (ratios against a baseline in the same run)
 
 SHELL      := /bin/bash
@@ -14,12 +15,13 @@ PYTHON     ?= /usr/bin/python3
 
 DEBIAN_PKGS := apache2 apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql \
                libxml2-dev libssl-dev sqlite3 libcmocka-dev pkg-config \
-               python3 python3-pytest python3-requests postgresql curl
+               python3 python3-pytest python3-requests postgresql curl \
+               chromium chromium-driver python3-selenium fonts-ipafont-gothic
 
 CORE_SRC := mod_secaction/sa_validate.c mod_secaction/sa_form.c \
             mod_secaction/sa_tmpl.c mod_secaction/sa_token.c \
             mod_secaction/sa_mail.c mod_secaction/sa_state.c \
-            mod_secaction/sa_kv.c
+            mod_secaction/sa_kv.c mod_secaction/sa_postal.c
 GLUE_SRC := mod_secaction/mod_secaction.c mod_secaction/sa_config.c \
             mod_secaction/sa_storage.c mod_secaction/sa_outbox.c \
             mod_secaction/sa_page.c mod_secaction/sa_wizard.c \
@@ -74,6 +76,7 @@ UNIT_DEPS_test_tmpl     := mod_secaction/sa_tmpl.c
 UNIT_DEPS_test_mail     := mod_secaction/sa_mail.c mod_secaction/sa_token.c
 UNIT_DEPS_test_state    := mod_secaction/sa_state.c
 UNIT_DEPS_test_kv       := mod_secaction/sa_kv.c
+UNIT_DEPS_test_postal   := mod_secaction/sa_postal.c mod_secaction/sa_form.c mod_secaction/sa_validate.c
 .SECONDEXPANSION:
 build/unit/%: tests/unit/%.c $$(UNIT_DEPS_%) $(HEADERS) $(FLAVOUR)
 	@mkdir -p build/unit
@@ -91,10 +94,11 @@ stop:
 	@tests/run-local.sh stop $(PORT)
 
 # --- tests ----------------------------------------------------------------
-# Integration tests run on SQLite and on a throwaway PostgreSQL (tests/pg.sh).
+# Integration tests run on SQLite and on a throwaway PostgreSQL (tests/pg.sh);
+# the browser tests (tests/browser) drive headless Chromium on SQLite.
 test: deps all unit
 	tests/pg.sh start
-	SA_SANITIZE=$(SANITIZE) $(PYTHON) -m pytest -q -ra tests/integration; rc=$$?; tests/pg.sh stop; exit $$rc
+	SA_SANITIZE=$(SANITIZE) $(PYTHON) -m pytest -q -ra tests/integration tests/browser; rc=$$?; tests/pg.sh stop; exit $$rc
 
 bench: deps all
 	@tests/bench.sh

@@ -66,6 +66,7 @@ void *sa_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->purposes = PICK(purposes);
     c->via_allow = PICK(via_allow);
     c->links = PICK(links);
+    c->postal_file = PICK(postal_file);
     c->token_lifetime = PICKN(token_lifetime);
     c->password_cost = PICKN(password_cost);
     c->accept_mode = PICKN(accept_mode);
@@ -281,6 +282,20 @@ static const char *add_link(cmd_parms *cmd, void *d, const char *url, const char
     return NULL;
 }
 
+static const char *set_file(cmd_parms *cmd, void *d, const char *arg)
+{
+    apr_finfo_t fi;
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    (void)d;
+    if (!path || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || fi.filetype != APR_REG) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a readable file", cmd->cmd->name,
+                            path ? path : arg);
+    }
+    *(const char **)((char *)sconf(cmd) + (apr_size_t)cmd->info) = path;
+    return NULL;
+}
+
 #define OFF(f) ((void *)APR_OFFSETOF(sa_server_conf, f))
 
 const command_rec sa_directives[] = {
@@ -310,6 +325,8 @@ const command_rec sa_directives[] = {
                   "How long the sendmail program may take"),
     AP_INIT_TAKE2("SecActionRelatedLink", add_link, NULL, RSRC_CONF,
                   "A related link on the TOP page: URL and label"),
+    AP_INIT_TAKE1("SecActionPostalData", set_file, OFF(postal_file), RSRC_CONF,
+                  "Japan Post's utf_ken_all.csv, for 住所検索 (postal code to address)"),
     { NULL }
 };
 
@@ -389,7 +406,30 @@ static const char *load_files(apr_pool_t *p, sa_server_conf *c)
             return err;
         }
     }
-    return sa_refdata_load(p, c->data_dir, &c->ref);
+    if ((err = sa_refdata_load(p, c->data_dir, &c->ref)) != NULL) {
+        return err;
+    }
+    return c->postal_file ? sa_postal_load(p, c->postal_file, &c->postal) : NULL;
+}
+
+static int same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+static int same_files(const sa_server_conf *c, const sa_server_conf *main)
+{
+    return main->loaded && same(c->template_dir, main->template_dir)
+           && same(c->data_dir, main->data_dir) && same(c->postal_file, main->postal_file);
+}
+
+static void share_files(sa_server_conf *c, const sa_server_conf *main)
+{
+    memcpy(c->pages, main->pages, sizeof(c->pages));
+    memcpy(c->mails, main->mails, sizeof(c->mails));
+    memcpy(c->statics, main->statics, sizeof(c->statics));
+    c->ref = main->ref;
+    c->postal = main->postal;
 }
 
 int sa_config_check(apr_pool_t *pconf, server_rec *s)
@@ -402,7 +442,10 @@ int sa_config_check(apr_pool_t *pconf, server_rec *s)
             continue;
         }
         apply_defaults(pconf, c);
-        if ((err = load_files(pconf, c)) != NULL) {
+        if (sp != s && same_files(c, SA_SCONF(s))) {
+            share_files(c, SA_SCONF(s));    /* a virtual host like the main server */
+        }
+        else if ((err = load_files(pconf, c)) != NULL) {
             ap_log_error(APLOG_MARK, APLOG_EMERG, 0, sp, APLOGNO(10001)
                          "mod_secaction: %s", err);
             return !OK;

@@ -9,6 +9,7 @@
 #include "sa_tmpl.h"
 #include "sa_mail.h"
 #include "sa_state.h"
+#include "sa_postal.h"
 
 /* The pages the module renders, each a template file in the template dir. */
 typedef enum {
@@ -58,12 +59,14 @@ typedef struct {
     int mail_retry;                  /* SecActionMailRetry, seconds */
     int mail_timeout;                /* SecActionMailTimeout, seconds */
     apr_array_header_t *links;       /* SecActionRelatedLink (sa_link) */
+    const char *postal_file;         /* SecActionPostalData */
 
     /* loaded at configuration time */
     sa_tmpl *pages[SA_PAGE_COUNT];
     sa_mail_tmpl *mails[SA_MAIL_COUNT];
     sa_static statics[SA_STATIC_COUNT];
     sa_refdata *ref;
+    sa_postal *postal;               /* NULL: 住所検索 is not offered */
     sa_form_options form_opts;
     int loaded;
 } sa_server_conf;

@@ -30,6 +30,7 @@
 #include "sa_kv.h"
 #include "sa_token.h"
 #include "sa_validate.h"
+#include "sa_postal.h"
 
 APLOG_USE_MODULE(secaction);
 
@@ -366,10 +367,75 @@ static int company_get(request_rec *r)
     put_refitems(d, "middles", c->ref->jsic_middle,
                  vals ? apr_table_get(vals, "jsic_middle") : NULL);
     sa_tdata_flag(d, "pw_set", sa_sess_get(r, "pw") != NULL);
+    sa_tdata_flag(d, "postal_lookup", c->postal != NULL);
     sa_tdata_text(d, "pw_min", apr_itoa(r->pool, SA_PASSWORD_MIN));
     sa_tdata_text(d, "pw_max", apr_itoa(r->pool, SA_PASSWORD_MAX));
     sa_tdata_text(d, "pw_symbols", SA_PASSWORD_SYMBOLS);
     return sa_page_send(r, SA_PAGE_COMPANY, d, HTTP_OK);
+}
+
+/* 住所検索 without JavaScript: the company form comes back with the
+ * prefecture and city filled in from the postal code (or a message beside
+ * it), everything else as typed. */
+static int postal_lookup_post(request_rec *r, apr_table_t *form)
+{
+    const sa_server_conf *c = SA_SCONF(r->server);
+    apr_array_header_t *errs = apr_array_make(r->pool, 1, sizeof(sa_error));
+    const char *code, *pref, *city, *msg;
+    sa_error *e;
+
+    msg = sa_postal_code(r->pool, apr_table_get(form, "postal"), &code);
+    if (!msg) {
+        char digits[8];
+        memcpy(digits, code, 3);
+        memcpy(digits + 3, code + 4, 4);
+        digits[7] = '\0';
+        if (sa_postal_address(r->pool, c->postal, c->ref, digits, &pref, &city)) {
+            apr_table_set(form, "pref", pref);
+            apr_table_set(form, "city", city);
+            apr_table_set(form, "postal", code);
+        }
+        else {
+            msg = "この郵便番号に当てはまる住所が見つかりませんでした。都道府県と市区町村・町名を"
+                  "入力してください。";
+        }
+    }
+    if (msg) {
+        e = apr_array_push(errs);
+        e->field = "postal";
+        e->message = msg;
+    }
+    flash(r, "company", form, errs);
+    return sa_redirect(r, "/entry/company");
+}
+
+/* GET /entry/postal?code=1130021: 住所検索 for the page's script, as JSON
+ * {"pref":"13","city":"文京区本駒込"}; 404 {} when there is no answer. */
+static int postal_get(request_rec *r)
+{
+    const sa_server_conf *c = SA_SCONF(r->server);
+    const char *code = sa_query_arg(r, "code"), *norm, *pref, *city;
+    char digits[8];
+    int found = 0;
+
+    if (code && !sa_postal_code(r->pool, code, &norm)) {
+        memcpy(digits, norm, 3);
+        memcpy(digits + 3, norm + 4, 4);
+        digits[7] = '\0';
+        found = sa_postal_address(r->pool, c->postal, c->ref, digits, &pref, &city);
+    }
+    ap_set_content_type(r, "application/json; charset=UTF-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=86400");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    r->status = found ? HTTP_OK : HTTP_NOT_FOUND;
+    if (found) {
+        ap_rprintf(r, "{\"pref\":\"%s\",\"city\":\"%s\"}\n", sa_json_escape(r->pool, pref),
+                   sa_json_escape(r->pool, city));
+    }
+    else {
+        ap_rputs("{}\n", r);
+    }
+    return OK;
 }
 
 /* Whether the only failures are the password fields, both left empty. */
@@ -406,6 +472,9 @@ static int company_post(request_rec *r)
     if (apr_table_get(form, "back")) {
         flash(r, "company", form, NULL);
         return sa_redirect(r, "/entry/");
+    }
+    if (apr_table_get(form, "lookup")) {
+        return postal_lookup_post(r, form);
     }
     /* a password set earlier in this run is kept when both fields are left empty */
     keep = sa_sess_get(r, "pw");
@@ -951,6 +1020,7 @@ static const sa_route routes[] = {
     { M_GET,  "/entry/accepted",    accepted_get },
     { M_GET,  "/entry/verify",      verify_get },
     { M_GET,  "/entry/complete",    complete_get },
+    { M_GET,  "/entry/postal",      postal_get },
     { 0, NULL, NULL }
 };
 

@@ -240,6 +240,47 @@
     summary.focus();
   }
 
+  /* ---- 住所検索 ------------------------------------------------------------ */
+
+  /* Without script the button posts the form and the server fills the
+     fields; with it, the same answer comes from /entry/postal without
+     leaving the page, so nothing typed elsewhere is touched. */
+  function initPostal() {
+    var button = doc.getElementById('postal-lookup');
+    var postal = doc.getElementById('f-postal');
+    var status = doc.getElementById('postal-status');
+    if (!button || !postal || !window.XMLHttpRequest) {
+      return;
+    }
+    on(button, 'click', function (ev) {
+      var form = postal.form;
+      var url = form.getAttribute('action').replace(/company$/, 'postal');
+      var xhr = new XMLHttpRequest();
+      if (ev.preventDefault) {
+        ev.preventDefault();
+      }
+      xhr.open('GET', url + '?code=' + encodeURIComponent(postal.value), true);
+      xhr.onreadystatechange = function () {
+        var answer, pref, city;
+        if (xhr.readyState !== 4) {
+          return;
+        }
+        if (xhr.status === 200) {
+          answer = JSON.parse(xhr.responseText);
+          pref = doc.getElementById('f-pref');
+          city = doc.getElementById('f-city');
+          pref.value = answer.pref;
+          city.value = answer.city;
+          status.textContent = '都道府県と市区町村・町名を入力しました。内容を確認してください。';
+          city.focus();
+        } else {
+          status.textContent = 'この郵便番号に当てはまる住所が見つかりませんでした。都道府県と市区町村・町名を入力してください。';
+        }
+      };
+      xhr.send(null);
+    });
+  }
+
   /* ---- start ------------------------------------------------------------- */
 
   function start() {
@@ -248,6 +289,7 @@
     initJsic();
     toggleByRadio('level', { '2': 'level2-only' });
     initErrorSummary();
+    initPostal();
   }
 
   if (doc.readyState === 'loading') {

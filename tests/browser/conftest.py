@@ -1,0 +1,163 @@
+"""Browser harness: headless Chromium, driven by Selenium through Debian's
+chromedriver, against a real httpd with the module from the build tree.
+
+The httpd comes from the integration harness (tests/integration/conftest.py,
+class Site), loaded by path under its own module name so that it does not
+clash with this file.  One Site on SQLite serves the whole browser module:
+the browser tests check what the pages do in a browser (site.js, implicit
+submission, focus), not the storage, which the integration tests cover on
+both back ends.
+
+Chromium runs as root here, hence --no-sandbox; the --disable-* flags keep
+it from reaching for the network (updates, sync, QUIC probes), and every
+browser gets a fresh profile in a temporary folder.  Two browsers are
+started per module, one with JavaScript and one without; each test gets one
+with its cookies cleared, and fails if the page logged a console error
+(a script error, a Content-Security-Policy violation, a missing file).
+
+Run alone with `python3 -m pytest -q tests/browser` (after `make`); the
+screenshots for people to look at go to var/screenshots/.  SA_BACKENDS does
+not apply here: the browser module always runs on SQLite.
+"""
+import base64
+import importlib.util
+import os
+import shutil
+import sys
+import tempfile
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+INTEGRATION = os.path.normpath(os.path.join(HERE, "..", "integration"))
+TOP = os.path.normpath(os.path.join(HERE, "..", ".."))
+SCREENSHOTS = os.path.join(TOP, "var", "screenshots")
+
+CHROMIUM = os.environ.get("SA_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("SA_CHROMEDRIVER", "/usr/bin/chromedriver")
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=ja",
+]
+# Every wait in the browser tests uses this (seconds).
+WAIT = 10
+
+
+def _load(name, filename):
+    """Imports tests/integration/<filename> as module <name>."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, os.path.join(INTEGRATION, filename))
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+# Plain modules here, not pytest plugins: their fixtures are not registered.
+harness = _load("sa_integration_harness", "conftest.py")
+wizard = _load("sa_integration_wizard", "wizard.py")
+
+
+@pytest.fixture(scope="module")
+def site():
+    s = harness.Site("sqlite3").start()
+    yield s
+    s.stop()
+    log = s.error_log()
+    assert not harness.SANITIZER_REPORT.search(log), log[-5000:]
+
+
+class Chromium:
+    """One headless Chromium with its own profile, started on first use."""
+
+    def __init__(self, js, logdir):
+        self.js = js
+        self.logdir = logdir
+        self.profile = None
+        self.driver = None
+
+    def get(self):
+        if self.driver is None:
+            self.profile = tempfile.mkdtemp(prefix="sa-chromium-")
+            opts = webdriver.ChromeOptions()
+            opts.binary_location = CHROMIUM
+            for a in CHROMIUM_ARGS + ["--user-data-dir=" + self.profile]:
+                opts.add_argument(a)
+            if not self.js:
+                opts.add_experimental_option(
+                    "prefs", {"profile.managed_default_content_settings.javascript": 2})
+            opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+            service = Service(CHROMEDRIVER, log_path=os.path.join(
+                self.logdir, "chromedriver-%s.log" % ("js" if self.js else "nojs")))
+            self.driver = webdriver.Chrome(service=service, options=opts)
+            self.driver.set_page_load_timeout(WAIT)
+            self.driver.set_script_timeout(WAIT)
+        return self.driver
+
+    def fresh(self):
+        """The browser with no cookies, on a blank page, its console log read."""
+        d = self.get()
+        d.get("about:blank")
+        d.execute_cdp_cmd("Network.clearBrowserCookies", {})
+        d.get_log("browser")                       # reading the log empties it
+        return d
+
+    def quit(self):
+        if self.driver is not None:
+            self.driver.quit()
+            self.driver = None
+        if self.profile:
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def console_errors(driver):
+    """Console messages of level SEVERE since the last call, except the
+    favicon, which the site does not have (Chromium asks for it anyway)."""
+    return [e["message"] for e in driver.get_log("browser")
+            if e.get("level") == "SEVERE" and "/favicon.ico" not in e.get("message", "")]
+
+
+@pytest.fixture(scope="module")
+def chromiums(site):
+    made = {True: Chromium(True, site.run), False: Chromium(False, site.run)}
+    yield made
+    for c in made.values():
+        c.quit()
+
+
+@pytest.fixture
+def chrome(chromiums):
+    """Chromium with JavaScript, cookies cleared."""
+    d = chromiums[True].fresh()
+    yield d
+    errors = console_errors(d)
+    assert not errors, "console errors: %r" % errors
+
+
+@pytest.fixture
+def chrome_nojs(chromiums):
+    """Chromium with JavaScript switched off (content setting), cookies cleared."""
+    d = chromiums[False].fresh()
+    yield d
+    errors = console_errors(d)
+    assert not errors, "console errors: %r" % errors
+
+
+def screenshot(driver, name):
+    """Saves the whole page (not only the window) as var/screenshots/<name>.png."""
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
+    size = metrics.get("cssContentSize") or metrics["contentSize"]
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {
+        "format": "png", "captureBeyondViewport": True,
+        "clip": {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}})
+    data = base64.b64decode(shot["data"])
+    assert data.startswith(b"\x89PNG\r\n\x1a\n")
+    path = os.path.join(SCREENSHOTS, name + ".png")
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
