@@ -189,18 +189,31 @@ static const char *set_duration(cmd_parms *cmd, void *d, const char *arg)
     return NULL;
 }
 
-static const char *set_dir(cmd_parms *cmd, void *d, const char *arg)
+/* A path directive (relative to ServerRoot) that must name an existing
+ * directory or regular file. */
+static const char *set_path(cmd_parms *cmd, const char *arg, apr_filetype_e want)
 {
     apr_finfo_t fi;
     const char *path = ap_server_root_relative(cmd->pool, arg);
-    (void)d;
     if (!path || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
-        || fi.filetype != APR_DIR) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a directory", cmd->cmd->name,
-                            path ? path : arg);
+        || fi.filetype != want) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not %s", cmd->cmd->name, path ? path : arg,
+                            want == APR_DIR ? "a directory" : "a readable file");
     }
     *(const char **)((char *)sconf(cmd) + (apr_size_t)cmd->info) = path;
     return NULL;
+}
+
+static const char *set_dir(cmd_parms *cmd, void *d, const char *arg)
+{
+    (void)d;
+    return set_path(cmd, arg, APR_DIR);
+}
+
+static const char *set_file(cmd_parms *cmd, void *d, const char *arg)
+{
+    (void)d;
+    return set_path(cmd, arg, APR_REG);
 }
 
 static const char *add_purpose(cmd_parms *cmd, void *d, const char *arg)
@@ -279,20 +292,6 @@ static const char *add_link(cmd_parms *cmd, void *d, const char *url, const char
     l = apr_array_push(c->links);
     l->url = apr_pstrdup(cmd->pool, url);
     l->label = apr_pstrdup(cmd->pool, label);
-    return NULL;
-}
-
-static const char *set_file(cmd_parms *cmd, void *d, const char *arg)
-{
-    apr_finfo_t fi;
-    const char *path = ap_server_root_relative(cmd->pool, arg);
-    (void)d;
-    if (!path || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
-        || fi.filetype != APR_REG) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a readable file", cmd->cmd->name,
-                            path ? path : arg);
-    }
-    *(const char **)((char *)sconf(cmd) + (apr_size_t)cmd->info) = path;
     return NULL;
 }
 

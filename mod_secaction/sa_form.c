@@ -628,3 +628,19 @@ int sa_declaration_validate(apr_pool_t *p, const sa_form_options *opt,
           "アンケートの回答の選択が正しくありません。一覧から選択し直してください。");
     return f.n;
 }
+
+int sa_password_may_stay(const apr_table_t *in, const apr_array_header_t *errs)
+{
+    const char *a = apr_table_get(in, "password"), *b = apr_table_get(in, "password2");
+    int i;
+    if ((a && *a) || (b && *b)) {
+        return 0;
+    }
+    for (i = 0; i < errs->nelts; i++) {
+        const sa_error *e = &APR_ARRAY_IDX(errs, i, sa_error);
+        if (strcmp(e->field, "password") && strcmp(e->field, "password2")) {
+            return 0;
+        }
+    }
+    return 1;
+}

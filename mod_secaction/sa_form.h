@@ -49,6 +49,11 @@ int sa_company_validate(apr_pool_t *p, const sa_refdata *ref,
                         const apr_table_t *in, apr_table_t *out,
                         const char **password, apr_array_header_t *errs);
 
+/* On a return to 事業者情報入力 after its password was accepted, both
+ * password fields may be left empty to keep that password: true when the
+ * only errors of a validation are those two fields, both empty. */
+int sa_password_may_stay(const apr_table_t *in, const apr_array_header_t *errs);
+
 /* Validates the 自己宣言入力 POST.  Multi-valued fields (publish, survey)
  * arrive as repeated table entries; out holds them comma-joined in choice
  * order.  purpose is stored as its label.  Returns the number of errors. */

@@ -374,6 +374,12 @@ static int company_get(request_rec *r)
     return sa_page_send(r, SA_PAGE_COMPANY, d, HTTP_OK);
 }
 
+/* "113-0021" (as sa_postal_code normalises it) -> "1130021" */
+static const char *postal_digits(apr_pool_t *p, const char *code)
+{
+    return apr_pstrcat(p, apr_pstrndup(p, code, 3), code + 4, NULL);
+}
+
 /* 住所検索 without JavaScript: the company form comes back with the
  * prefecture and city filled in from the postal code (or a message beside
  * it), everything else as typed. */
@@ -386,11 +392,8 @@ static int postal_lookup_post(request_rec *r, apr_table_t *form)
 
     msg = sa_postal_code(r->pool, apr_table_get(form, "postal"), &code);
     if (!msg) {
-        char digits[8];
-        memcpy(digits, code, 3);
-        memcpy(digits + 3, code + 4, 4);
-        digits[7] = '\0';
-        if (sa_postal_address(r->pool, c->postal, c->ref, digits, &pref, &city)) {
+        if (sa_postal_address(r->pool, c->postal, c->ref, postal_digits(r->pool, code),
+                              &pref, &city)) {
             apr_table_set(form, "pref", pref);
             apr_table_set(form, "city", city);
             apr_table_set(form, "postal", code);
@@ -415,14 +418,11 @@ static int postal_get(request_rec *r)
 {
     const sa_server_conf *c = SA_SCONF(r->server);
     const char *code = sa_query_arg(r, "code"), *norm, *pref, *city;
-    char digits[8];
     int found = 0;
 
     if (code && !sa_postal_code(r->pool, code, &norm)) {
-        memcpy(digits, norm, 3);
-        memcpy(digits + 3, norm + 4, 4);
-        digits[7] = '\0';
-        found = sa_postal_address(r->pool, c->postal, c->ref, digits, &pref, &city);
+        found = sa_postal_address(r->pool, c->postal, c->ref, postal_digits(r->pool, norm),
+                                  &pref, &city);
     }
     ap_set_content_type(r, "application/json; charset=UTF-8");
     apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=86400");
@@ -436,23 +436,6 @@ static int postal_get(request_rec *r)
         ap_rputs("{}\n", r);
     }
     return OK;
-}
-
-/* Whether the only failures are the password fields, both left empty. */
-static int only_password_missing(const apr_table_t *form, const apr_array_header_t *errs)
-{
-    const char *a = apr_table_get(form, "password"), *b = apr_table_get(form, "password2");
-    int i;
-    if ((a && *a) || (b && *b)) {
-        return 0;
-    }
-    for (i = 0; i < errs->nelts; i++) {
-        const sa_error *e = &APR_ARRAY_IDX(errs, i, sa_error);
-        if (strcmp(e->field, "password") && strcmp(e->field, "password2")) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 static int company_post(request_rec *r)
@@ -479,7 +462,7 @@ static int company_post(request_rec *r)
     /* a password set earlier in this run is kept when both fields are left empty */
     keep = sa_sess_get(r, "pw");
     if (sa_company_validate(r->pool, c->ref, form, out, &password, errs) > 0
-        && !(keep && only_password_missing(form, errs))) {
+        && !(keep && sa_password_may_stay(form, errs))) {
         flash(r, "company", form, errs);
         return sa_redirect(r, "/entry/company");
     }

@@ -566,6 +566,37 @@ static void test_company_sole_ok(void **state)
     assert_null(apr_table_get(out, "corp_kana"));
 }
 
+/* Both password fields empty on a return keeps the earlier password, but
+ * only when nothing else is wrong and nothing was typed in them. */
+static void test_password_may_stay(void **state)
+{
+    sa_refdata *rd = load_ref();
+    apr_table_t *in = company_input(1), *out;
+    apr_array_header_t *errs;
+    const char *pw;
+    (void)state;
+
+    apr_table_set(in, "password", "");
+    apr_table_set(in, "password2", "");
+    out = apr_table_make(pool, 30);
+    errs = apr_array_make(pool, 4, sizeof(sa_error));
+    assert_true(sa_company_validate(pool, rd, in, out, &pw, errs) > 0);
+    assert_true(sa_password_may_stay(in, errs));
+    assert_string_equal(apr_table_get(out, "corp_no"), "7000012050002");
+
+    apr_table_set(in, "phone", "12");           /* another error: no */
+    errs = apr_array_make(pool, 4, sizeof(sa_error));
+    sa_company_validate(pool, rd, in, apr_table_make(pool, 30), &pw, errs);
+    assert_false(sa_password_may_stay(in, errs));
+
+    in = company_input(1);                       /* a typed but bad password: no */
+    apr_table_set(in, "password", "short");
+    apr_table_set(in, "password2", "");
+    errs = apr_array_make(pool, 4, sizeof(sa_error));
+    sa_company_validate(pool, rd, in, apr_table_make(pool, 30), &pw, errs);
+    assert_false(sa_password_may_stay(in, errs));
+}
+
 static void test_company_empty(void **state)
 {
     (void)state;
@@ -843,6 +874,7 @@ int main(void)
         cmocka_unit_test(test_company_corp_ok),
         cmocka_unit_test(test_company_sole_ok),
         cmocka_unit_test(test_company_empty),
+        cmocka_unit_test(test_password_may_stay),
         cmocka_unit_test(test_company_corp_errors),
         cmocka_unit_test(test_company_kind_and_password),
         cmocka_unit_test(test_declaration_level1),
