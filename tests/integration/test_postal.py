@@ -6,7 +6,7 @@ import os
 import pytest
 import requests
 
-from conftest import BACKENDS, TOP, Site
+from conftest import BACKENDS, TOP, Site, check_error_log
 from htmlpage import Page
 from wizard import CORP, Browser, agree
 
@@ -27,6 +27,7 @@ def postal_site(request, postal_file):
     s = Site(request.param, "SecActionPostalData %s" % postal_file).start()
     yield s
     s.stop()
+    check_error_log(s)
 
 
 def test_json_answer_for_the_page_script(postal_site):
