@@ -449,6 +449,11 @@ int sa_config_check(apr_pool_t *pconf, server_rec *s)
                          "mod_secaction: %s", err);
             return !OK;
         }
+        if (!c->base_url) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, sp, APLOGNO(10004)
+                         "mod_secaction: SecActionBaseURL is not set; links in mails use "
+                         "ServerName %s", sp->server_hostname ? sp->server_hostname : "(none)");
+        }
         if (!c->sendmail) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, sp, APLOGNO(10002)
                          "mod_secaction: SecActionSendmail is not set; mail stays in the "

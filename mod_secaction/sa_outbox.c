@@ -123,6 +123,28 @@ int sa_outbox_deliver_due(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
 
 /* --- the retry thread --------------------------------------------------- */
 
+/* Marks 仮申込み past their link's lifetime as 期限切れ, with their history,
+ * in one transaction (see the statements for why several processes doing
+ * it at once record each change once). */
+static void expire_provisional(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s)
+{
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    const char *upd[2] = { sa_i64(p, now), sa_i64(p, now) };
+    const char *hist[2] = { sa_i64(p, now), sa_i64(p, now - 3600) };
+    apr_dbd_transaction_t *t;
+    int failed = 0;
+
+    if (sa_db_begin(p, dbd, &t) != APR_SUCCESS) {
+        return;
+    }
+    failed |= sa_db_exec(p, dbd, SA_Q_EXPIRE, NULL, 2, upd) != APR_SUCCESS;
+    failed |= sa_db_exec(p, dbd, SA_Q_EXPIRE_HISTORY, NULL, 2, hist) != APR_SUCCESS;
+    if (sa_db_end(p, dbd, t, failed) != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, APLOGNO(10014)
+                     "mod_secaction: expiring old 仮申込み deferred (database busy)");
+    }
+}
+
 typedef struct {
     server_rec *s;
     apr_pool_t *pool;
@@ -148,6 +170,7 @@ static void *APR_THREAD_FUNC worker_main(apr_thread_t *t, void *data)
         if (dbd) {
             sa_outbox_deliver_due(iter, dbd, w->s, c, WORKER_BATCH,
                                   apr_time_from_sec(c->mail_timeout));
+            expire_provisional(iter, dbd, w->s);
             if (apr_time_now() >= next_purge) {
                 const char *now = sa_i64(iter, apr_time_now());
                 sa_db_exec(iter, dbd, SA_Q_SESSION_PURGE, NULL, 1, &now);

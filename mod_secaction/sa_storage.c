@@ -57,6 +57,18 @@ static const struct { const char *label; const char *sql; } statements[] = {
       "SELECT COUNT(*) FROM declaration WHERE created_at >= %lld" },
     { SA_Q_SCHEMA_VERSION,
       "SELECT MAX(version) FROM schema_version" },
+    /* 仮申込み whose mail link was not used in time become 期限切れ; then the
+     * history of the rows just changed (those without one yet: a second
+     * process, blocked by the first's row locks, finds none left) */
+    { SA_Q_EXPIRE,
+      "UPDATE declaration SET state = 'expired', updated_at = %lld"
+      " WHERE state = 'provisional' AND token_expires < %lld" },
+    { SA_Q_EXPIRE_HISTORY,
+      "INSERT INTO declaration_history (declaration_id, from_state, to_state, actor, note, at)"
+      " SELECT d.id, 'provisional', 'expired', 'system', 'mail link not used in time', %lld"
+      " FROM declaration d WHERE d.state = 'expired' AND d.updated_at >= %lld"
+      " AND NOT EXISTS (SELECT 1 FROM declaration_history h"
+      " WHERE h.declaration_id = d.id AND h.to_state = 'expired')" },
     /* mod_session_dbd never removes expired sessions (expiry in microseconds) */
     { SA_Q_SESSION_PURGE,
       "DELETE FROM session WHERE expiry <> 0 AND expiry < %lld" },

@@ -25,6 +25,8 @@
 #define SA_Q_STATUS_RECENT    "secaction_status_recent"
 #define SA_Q_SCHEMA_VERSION   "secaction_schema_version"
 #define SA_Q_SESSION_PURGE    "secaction_session_purge"
+#define SA_Q_EXPIRE_HISTORY   "secaction_expire_history"
+#define SA_Q_EXPIRE           "secaction_expire"
 
 /* Registers every statement with mod_dbd; false if mod_dbd is missing. */
 int sa_storage_prepare(server_rec *s);

@@ -613,10 +613,23 @@ static const char *jst_time(apr_pool_t *p, apr_time_t t)
                         x.tm_mon + 1, x.tm_mday, x.tm_hour, x.tm_min);
 }
 
+/* The site's address for links in mails.  Never from the request's Host
+ * header: anyone could then send a victim a mail whose link points at their
+ * own server.  Without SecActionBaseURL, the ServerName is used. */
 static const char *base_url(request_rec *r)
 {
     const sa_server_conf *c = SA_SCONF(r->server);
-    return c->base_url ? c->base_url : ap_construct_url(r->pool, sa_mount(r), r);
+    const server_rec *s = r->server;
+    const char *scheme;
+    apr_port_t port;
+    if (c->base_url) {
+        return c->base_url;
+    }
+    scheme = ap_http_scheme(r);
+    port = s->port ? s->port : ap_default_port(r);
+    return apr_psprintf(r->pool, "%s://%s%s%s%s", scheme, s->server_hostname,
+                        port == ap_default_port(r) ? "" : ":",
+                        port == ap_default_port(r) ? "" : apr_itoa(r->pool, port), sa_mount(r));
 }
 
 static const char *business_name(const apr_table_t *co)

@@ -11,7 +11,8 @@ import pytest
 
 from conftest import BACKENDS, body, subject, unique_email
 from htmlpage import Page
-from wizard import (CORP, ONE_STAR, SOLE, TWO_STAR, Browser, agree, declare, location,
+from wizard import (CORP, ONE_STAR, SOLE, TWO_STAR, Browser, agree, declare, fill_company,
+                    fill_declaration, location,
                     submit, verify_link)
 
 SENDER = "security-action@localhost"
@@ -150,3 +151,18 @@ def test_sendmail_failing_then_recovering(new_site, backend):
     assert re.search(r"sendmail.*(not accepted|fail|refus|exit status)", log, re.I), log[-2000:]
     assert addr not in log
     assert addr.split("@")[0] not in log
+
+
+def test_mail_links_never_follow_the_host_header(site):
+    """Someone sending the wizard's requests with a forged Host must not be
+    able to point the victim's verification link at another server."""
+    email = unique_email()
+    b = Browser(site)
+    b.s.headers["Host"] = "evil.example"
+    agree(b)
+    fill_company(b, CORP)
+    fill_declaration(b, ONE_STAR, email)
+    submit(b)
+    link = verify_link(body(site.wait_mail(email)[0]))
+    assert link.startswith(site.base + "/entry/verify?t="), link
+    assert "evil.example" not in link
