@@ -68,3 +68,8 @@ sa_verify_outcome sa_verify_decide(sa_state st, int expired)
         return SA_VERIFY_DONE;
     }
 }
+
+int sa_pending_allowed(long pending_last_hour)
+{
+    return pending_last_hour < SA_PENDING_PER_ADDRESS;
+}

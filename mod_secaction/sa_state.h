@@ -24,6 +24,11 @@ sa_state sa_state_parse(const char *name);
 /* Whether from -> to is a change the product allows. */
 int sa_state_can(sa_state from, sa_state to);
 
+/* At most this many 仮申込み to one address within an hour: the 受付確認
+ * mail must not become a way to flood someone's mailbox. */
+#define SA_PENDING_PER_ADDRESS 3
+int sa_pending_allowed(long pending_last_hour);
+
 /* Acceptance of a new declaration: manual (the secretariat accepts) or
  * immediate (accepted when the mail link is clicked). */
 typedef enum { SA_ACCEPT_MANUAL = 0, SA_ACCEPT_IMMEDIATE } sa_accept_mode;

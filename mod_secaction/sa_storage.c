@@ -23,6 +23,9 @@ static const struct { const char *label; const char *sql; } statements[] = {
     { SA_Q_DECL_BY_TOKEN,
       "SELECT id, state, token_expires, level, contact_name, email, user_no, declaration_no,"
       " kind, corp_name, rep_name FROM declaration WHERE token_hash = %s" },
+    { SA_Q_PENDING_FOR,
+      "SELECT COUNT(*) FROM declaration WHERE email = %s AND state = 'provisional'"
+      " AND created_at >= %lld" },
     { SA_Q_ID_TAKEN,
       "SELECT COUNT(*) FROM declaration WHERE user_no = %s OR declaration_no = %s" },
     { SA_Q_DECL_ISSUE,

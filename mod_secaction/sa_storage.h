@@ -13,6 +13,7 @@
 #define SA_Q_DECL_BY_SUBKEY   "secaction_decl_by_subkey"
 #define SA_Q_DECL_BY_TOKEN    "secaction_decl_by_token"
 #define SA_Q_ID_TAKEN         "secaction_id_taken"
+#define SA_Q_PENDING_FOR      "secaction_pending_for"
 #define SA_Q_DECL_ISSUE       "secaction_decl_issue"
 #define SA_Q_HISTORY_INSERT   "secaction_history_insert"
 #define SA_Q_OUTBOX_INSERT    "secaction_outbox_insert"

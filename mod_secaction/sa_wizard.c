@@ -757,6 +757,26 @@ static void deliver_now(request_rec *r, ap_dbd_t *dbd)
                           t < REQUEST_MAIL_TIMEOUT ? t : REQUEST_MAIL_TIMEOUT);
 }
 
+/* Whether address has had too many 仮申込み in the last hour (a second
+ * submit of this same run is not a new one). */
+static int too_many_pending(request_rec *r, ap_dbd_t *dbd, const char *address,
+                            const char *sub)
+{
+    const char *args[2] = { address, sa_i64(r->pool, apr_time_sec(apr_time_now()) - 3600) };
+    const char **row;
+    apr_status_t rv;
+    if (sa_db_row(r->pool, dbd, SA_Q_DECL_BY_SUBKEY, 1, &sub, &rv)) {
+        return 0;
+    }
+    row = sa_db_row(r->pool, dbd, SA_Q_PENDING_FOR, 2, args, &rv);
+    if (row && !sa_pending_allowed((long)apr_atoi64(row[0]))) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(10037)
+                      "mod_secaction: submission refused: too many pending for one address");
+        return 1;
+    }
+    return 0;
+}
+
 static int confirm_post(request_rec *r)
 {
     apr_table_t *form, *co, *de;
@@ -784,6 +804,13 @@ static int confirm_post(request_rec *r)
     }
     if (!(dbd = db(r))) {
         return db_down(r);
+    }
+    if (too_many_pending(r, dbd, apr_table_get(de, "email"), sub)) {
+        return sa_page_message(r, HTTP_TOO_MANY_REQUESTS, "しばらくしてからお試しください",
+                               "このメールアドレスには、確認のメールをすでに何通もお送りしています。"
+                               "届いているメールのリンクから手続きを完了するか、1時間ほどしてから"
+                               "もう一度お試しください。入力した内容は保存されています。",
+                               "/entry/confirm", "入力内容確認へ戻る");
     }
     st = store_submission(r, dbd, sub, co, de);
     if (st != APR_SUCCESS && st != APR_EEXIST) {

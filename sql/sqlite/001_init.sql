@@ -53,6 +53,7 @@ CREATE TABLE declaration (
     updated_at      INTEGER NOT NULL
 );
 CREATE INDEX declaration_state ON declaration (state);
+CREATE INDEX declaration_email ON declaration (email, created_at);
 
 -- Every change of state, who made it and why.
 CREATE TABLE declaration_history (

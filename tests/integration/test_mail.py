@@ -166,3 +166,21 @@ def test_mail_links_never_follow_the_host_header(site):
     link = verify_link(body(site.wait_mail(email)[0]))
     assert link.startswith(site.base + "/entry/verify?t="), link
     assert "evil.example" not in link
+
+
+def test_one_address_cannot_be_flooded_with_confirmation_mails(site):
+    email = unique_email()
+    for _ in range(3):
+        declare(site, CORP, ONE_STAR, email)
+    site.wait_mail(email, 3)
+    b = Browser(site)
+    agree(b)
+    fill_company(b, CORP)
+    fill_declaration(b, ONE_STAR, email)
+    r = b.post("/entry/confirm", {"submit": "1"})
+    assert r.status_code == 429
+    assert "入力した内容は保存されています" in r.text
+    assert len(site.sql("SELECT id FROM declaration WHERE email = '%s'" % email)) == 3
+    time.sleep(1)
+    assert len(site.mails_to(email)) == 3
+    assert b.get("/entry/confirm").status_code == 200      # the draft is still there

@@ -46,12 +46,21 @@ static void verify_outcomes(void **state)
     assert_int_equal(sa_state_on_verify(SA_ACCEPT_IMMEDIATE), SA_ST_ACCEPTED);
 }
 
+static void pending_limit(void **state)
+{
+    (void)state;
+    assert_true(sa_pending_allowed(0));
+    assert_true(sa_pending_allowed(SA_PENDING_PER_ADDRESS - 1));
+    assert_false(sa_pending_allowed(SA_PENDING_PER_ADDRESS));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_round_trip),
         cmocka_unit_test(transitions),
         cmocka_unit_test(verify_outcomes),
+        cmocka_unit_test(pending_limit),
     };
     return cmocka_run_group_tests_name("state", tests, NULL, NULL);
 }
