@@ -71,8 +71,11 @@ static int secaction_handler(request_rec *r)
     rt = find_route(r, path, &method_ok);
     if (!rt) {
         if (method_ok) {
+            r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
             apr_table_setn(r->headers_out, "Allow", "GET, HEAD, POST");
-            return HTTP_METHOD_NOT_ALLOWED;
+            return sa_page_message(r, HTTP_METHOD_NOT_ALLOWED, "この操作はできません",
+                                   "このページでは、その方法での送信を受け付けていません。",
+                                   "/", "TOPへ");
         }
         return not_found(r);
     }

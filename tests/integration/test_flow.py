@@ -67,3 +67,14 @@ def test_top_page_starts_no_session(site):
     r = b.get("/")
     assert r.status_code == 200
     assert "secaction_session" not in r.headers.get("Set-Cookie", "")
+
+
+def test_unknown_page_and_method_get_japanese_pages(site):
+    import requests
+    r = requests.get(site.url("/no-such-page"), timeout=10)
+    assert r.status_code == 404 and "ページが見つかりません" in r.text
+    r = requests.delete(site.url("/entry/"), timeout=10)
+    assert r.status_code == 405 and "この操作はできません" in r.text
+    assert set(r.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    r = requests.get(site.url("/entry"), allow_redirects=False, timeout=10)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/security/entry/")
