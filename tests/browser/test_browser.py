@@ -2,8 +2,11 @@
 works without it.  Every value is typed or clicked through the page's own
 controls (labels, radios, checkboxes, selects); the mail link is read from
 the .eml that bin/sa-sendmail wrote and opened in the same browser."""
+import os
 import re
 from urllib.parse import urlparse
+
+import pytest
 
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
@@ -324,3 +327,45 @@ def test_keyboard_error_summary_and_enter_submits_next(chrome, site):
     type_into(chrome, "f-password2", CORP["password2"])
     press_enter(chrome, "f-corp_no")
     on_page(chrome, "/security/entry/declaration", "自己宣言入力")
+
+
+# --- 住所検索 ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def postal_site(tmp_path_factory):
+    """A site with postal data: the unit tests' sample, without its
+    deliberately malformed last line."""
+    src = os.path.join(harness.TOP, "tests", "unit", "postal", "utf_ken_all_sample.csv")
+    lines = open(src, encoding="utf-8").read().splitlines(True)[:-1]
+    folder = tmp_path_factory.mktemp("postal")
+    os.chmod(folder, 0o755)
+    path = folder / "utf_ken_all.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    s = harness.Site("sqlite3", "SecActionPostalData %s" % path).start()
+    yield s
+    s.stop()
+    harness.check_error_log(s)
+
+
+def test_postal_lookup_fills_prefecture_and_city_in_place(chrome, postal_site):
+    agree(chrome, postal_site)
+    label(chrome, "f-kind").click()                  # 法人: shows its fields
+    type_into(chrome, "f-corp_name", "株式会社住所検索")
+    type_into(chrome, "f-postal", "113-0021")
+    by_id(chrome, "postal-lookup").click()
+    wait(chrome).until(lambda d: by_id(d, "f-city").get_attribute("value") == "文京区本駒込")
+    assert Select(by_id(chrome, "f-pref")).first_selected_option.get_attribute("value") == "13"
+    assert "入力しました" in by_id(chrome, "postal-status").text
+    # no round trip: still the same page, with what was typed elsewhere
+    assert path_of(chrome) == "/security/entry/company"
+    assert by_id(chrome, "f-corp_name").get_attribute("value") == "株式会社住所検索"
+
+
+def test_postal_lookup_without_javascript(chrome_nojs, postal_site):
+    chrome_nojs.get(postal_site.url("/entry/"))
+    by_id(chrome_nojs, "agree").click()
+    on_page(chrome_nojs, "/security/entry/company", "事業者情報入力")
+    type_into(chrome_nojs, "f-postal", "1130021")
+    by_id(chrome_nojs, "postal-lookup").click()
+    wait(chrome_nojs).until(lambda d: by_id(d, "f-city").get_attribute("value") == "文京区本駒込")
+    assert Select(by_id(chrome_nojs, "f-pref")).first_selected_option.get_attribute("value") == "13"
