@@ -93,6 +93,19 @@ static const char *first_unfinished(request_rec *r)
     return "/entry/confirm";
 }
 
+/* The wizard cannot work without its session: say so to the administrator
+ * (the log) and to the applicant, instead of refusing every POST. */
+static int no_session(request_rec *r)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10038)
+                  "mod_secaction: no session for %s: load mod_session and mod_session_dbd and "
+                  "set \"Session On\" with SessionDBDCookieName for %s/entry (see "
+                  "conf/secaction.conf)", r->uri, sa_mount(r));
+    return sa_page_message(r, HTTP_SERVICE_UNAVAILABLE, "ただいま受け付けていません",
+                           "ただいま自己宣言の受付を停止しています。しばらくしてから、"
+                           "もう一度お試しください。", "/", "TOPへ");
+}
+
 static int csrf_refused(request_rec *r)
 {
     return sa_page_message(r, HTTP_FORBIDDEN, "送信を受け付けられませんでした",
@@ -106,7 +119,12 @@ static int csrf_refused(request_rec *r)
  * the page already sent. */
 static int read_post(request_rec *r, apr_table_t **form)
 {
-    int rv = sa_read_form(r, form);
+    int rv;
+    if (!sa_sess_available(r)) {
+        no_session(r);
+        return DONE;
+    }
+    rv = sa_read_form(r, form);
     if (rv != OK) {
         return sa_page_message(r, HTTP_BAD_REQUEST, "送信を受け付けられませんでした",
                                "送信された内容を読み取れませんでした。何も変更していません。",
@@ -311,6 +329,9 @@ static int terms_get(request_rec *r)
     const sa_server_conf *c = SA_SCONF(r->server);
     const char *via = sa_query_arg(r, "via");
     sa_tdata *d;
+    if (!sa_sess_available(r)) {
+        return no_session(r);
+    }
     if (via_allowed(c, via)) {
         sa_sess_set(r, "via", via);
     }

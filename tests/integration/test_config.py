@@ -148,3 +148,26 @@ def test_sample_names_only_directives_of_the_table():
     assert used, "no SecAction* directive in the sample"
     assert used <= known, sorted(used - known)
     assert known <= used, sorted(known - used)
+
+
+class NoSessionSite(Site):
+    """A site whose administrator forgot "Session On" for the wizard."""
+
+    def write_conf(self):
+        super().write_conf()
+        text = open(self.conf, encoding="utf-8").read().replace("Session On", "Session Off")
+        with open(self.conf, "w", encoding="utf-8") as f:
+            f.write(text)
+
+
+def test_missing_session_configuration_is_explained(tmp_path):
+    import requests
+    s = NoSessionSite("sqlite3").start()
+    try:
+        r = requests.get(s.url("/entry/"), timeout=10)
+        assert r.status_code == 503 and "受付を停止" in r.text
+        r = requests.post(s.url("/entry/"), data={"agree": "1"}, timeout=10)
+        assert r.status_code == 503
+        assert "Session On" in s.error_log()
+    finally:
+        s.stop()
