@@ -78,19 +78,35 @@ static apr_table_t *sess_table(request_rec *r, const char *key)
     return v ? sa_kv_decode(r->pool, v) : NULL;
 }
 
-/* The first step of the wizard not yet done, as a path under the mount. */
-static const char *first_unfinished(request_rec *r)
+/* The first step of the draft not yet done (STEP_TERMS .. STEP_CONFIRM). */
+static int first_open_step(request_rec *r)
 {
     if (!sa_sess_get(r, "terms")) {
-        return "/entry/";
+        return STEP_TERMS;
     }
     if (!sa_sess_get(r, "company") || !sa_sess_get(r, "pw")) {
-        return "/entry/company";
+        return STEP_COMPANY;
     }
     if (!sa_sess_get(r, "decl")) {
-        return "/entry/declaration";
+        return STEP_DECL;
     }
-    return "/entry/confirm";
+    return STEP_CONFIRM;
+}
+
+/* Whether every step before step is done, so its page may be shown. */
+static int reached(request_rec *r, int step)
+{
+    return first_open_step(r) >= step;
+}
+
+/* That first step not yet done, as a path under the mount. */
+static const char *first_unfinished(request_rec *r)
+{
+    static const char *const paths[] = {
+        [STEP_TERMS] = "/entry/", [STEP_COMPANY] = "/entry/company",
+        [STEP_DECL] = "/entry/declaration", [STEP_CONFIRM] = "/entry/confirm",
+    };
+    return paths[first_open_step(r)];
 }
 
 /* The wizard cannot work without its session: say so to the administrator
@@ -305,6 +321,20 @@ static const char *level_name(const char *level)
     return level && !strcmp(level, "2") ? "二つ星" : "一つ星";
 }
 
+/* The common start of a form page: the values (of the last refused POST,
+ * else the accepted ones), their errors, the progress bar. */
+static sa_tdata *form_page(request_rec *r, const char *step, const char *title, int stepno,
+                           const char *const *texts, apr_table_t **vals)
+{
+    apr_table_t *f = get_flash(r, step);
+    sa_tdata *d = sa_page_data(r, title);
+    *vals = f ? f : sess_table(r, step);
+    sa_page_progress(r, d, stepno);
+    put_errors(r, d, f);
+    put_texts(r, d, *vals, texts);
+    return d;
+}
+
 /* --- TOP and 使用規約確認 -------------------------------------------------- */
 
 static int top_get(request_rec *r)
@@ -365,18 +395,13 @@ static int terms_post(request_rec *r)
 static int company_get(request_rec *r)
 {
     const sa_server_conf *c = SA_SCONF(r->server);
-    apr_table_t *f, *vals;
+    apr_table_t *vals;
     sa_tdata *d;
 
-    if (!sa_sess_get(r, "terms")) {
+    if (!reached(r, STEP_COMPANY)) {
         return sa_redirect(r, first_unfinished(r));
     }
-    f = get_flash(r, "company");
-    vals = f ? f : sess_table(r, "company");
-    d = sa_page_data(r, "事業者情報入力");
-    sa_page_progress(r, d, STEP_COMPANY);
-    put_errors(r, d, f);
-    put_texts(r, d, vals, company_text);
+    d = form_page(r, "company", "事業者情報入力", STEP_COMPANY, company_text, &vals);
     put_flag(r, d, vals, "kind", "corp");
     put_flag(r, d, vals, "kind", "sole");
     put_flag(r, d, vals, "member", "yes");
@@ -470,7 +495,7 @@ static int company_post(request_rec *r)
     if (rv != OK) {
         return rv == DONE ? OK : rv;
     }
-    if (!sa_sess_get(r, "terms")) {
+    if (!reached(r, STEP_COMPANY)) {
         return sa_redirect(r, first_unfinished(r));
     }
     if (apr_table_get(form, "back")) {
@@ -507,20 +532,15 @@ static int company_post(request_rec *r)
 static int declaration_get(request_rec *r)
 {
     const sa_server_conf *c = SA_SCONF(r->server);
-    apr_table_t *f, *vals;
+    apr_table_t *vals;
     const char *purpose;
     sa_tdata *d;
     int i;
 
-    if (!sa_sess_get(r, "terms") || !sa_sess_get(r, "company") || !sa_sess_get(r, "pw")) {
+    if (!reached(r, STEP_DECL)) {
         return sa_redirect(r, first_unfinished(r));
     }
-    f = get_flash(r, "decl");
-    vals = f ? f : sess_table(r, "decl");
-    d = sa_page_data(r, "自己宣言入力");
-    sa_page_progress(r, d, STEP_DECL);
-    put_errors(r, d, f);
-    put_texts(r, d, vals, decl_text);
+    d = form_page(r, "decl", "自己宣言入力", STEP_DECL, decl_text, &vals);
     put_flag(r, d, vals, "level", "1");
     put_flag(r, d, vals, "level", "2");
     put_flag(r, d, vals, "pledge", "1");
@@ -553,7 +573,7 @@ static int declaration_post(request_rec *r)
     if (rv != OK) {
         return rv == DONE ? OK : rv;
     }
-    if (!sa_sess_get(r, "terms") || !sa_sess_get(r, "company") || !sa_sess_get(r, "pw")) {
+    if (!reached(r, STEP_DECL)) {
         return sa_redirect(r, first_unfinished(r));
     }
     if (apr_table_get(form, "back")) {
@@ -584,7 +604,7 @@ static int confirm_get(request_rec *r)
     const char *kind, *level, *member, *ipa;
     sa_tdata *d;
 
-    if (!sa_sess_get(r, "terms") || !co || !de || !sa_sess_get(r, "pw")) {
+    if (!reached(r, STEP_CONFIRM) || !co || !de) {
         return sa_redirect(r, first_unfinished(r));
     }
     d = sa_page_data(r, "入力内容確認");
