@@ -19,6 +19,7 @@ as_pg() {
 
 case ${1:-} in
   start)
+    "$top/tests/reach.sh" postgres www-data
     mkdir -p "$base"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$base"
     if [ ! -f "$data/PG_VERSION" ]; then

@@ -18,6 +18,7 @@ gen_conf() {
 
 case ${1:-} in
   start)
+    "$top/tests/reach.sh" www-data
     mkdir -p "$run/htdocs" "$var/db" "$maildir"
     "$top/bin/sa-dbinit" sqlite3 "$db"
     gen_conf
