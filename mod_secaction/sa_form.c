@@ -644,3 +644,32 @@ int sa_password_may_stay(const apr_table_t *in, const apr_array_header_t *errs)
     }
     return 1;
 }
+
+int sa_codes_contain(const char *codes, const char *code)
+{
+    apr_size_t n = strlen(code);
+    while (codes && *codes) {
+        if (!strncmp(codes, code, n) && (codes[n] == ',' || codes[n] == '\0')) {
+            return 1;
+        }
+        codes = strchr(codes, ',');
+        codes = codes ? codes + 1 : NULL;
+    }
+    return 0;
+}
+
+const char *sa_choice_labels(apr_pool_t *p, const sa_choice *choices, const char *codes)
+{
+    const char *out = NULL;
+    for (; choices->code; choices++) {
+        if (sa_codes_contain(codes, choices->code)) {
+            out = out ? apr_pstrcat(p, out, "、", choices->label, NULL) : choices->label;
+        }
+    }
+    return out;
+}
+
+const char *sa_level_name(const char *level)
+{
+    return level && !strcmp(level, "2") ? "二つ星" : "一つ星";
+}

@@ -61,6 +61,14 @@ int sa_declaration_validate(apr_pool_t *p, const sa_form_options *opt,
                             const apr_table_t *in, apr_table_t *out,
                             apr_array_header_t *errs);
 
+/* Whether comma-joined codes (a stored multi-value: "web,other") hold code. */
+int sa_codes_contain(const char *codes, const char *code);
+/* Their labels in the choices' order, joined with 「、」 ("自社ウェブサイト、その他");
+ * NULL when none. */
+const char *sa_choice_labels(apr_pool_t *p, const sa_choice *choices, const char *codes);
+/* The level's name as the service writes it: "1" 一つ星, "2" 二つ星. */
+const char *sa_level_name(const char *level);
+
 /* The default 目的 options. */
 apr_array_header_t *sa_default_purposes(apr_pool_t *p);
 

@@ -165,7 +165,6 @@ static void flash(request_rec *r, const char *step, const apr_table_t *form,
     apr_table_unset(f, "csrf");
     apr_table_unset(f, "password");
     apr_table_unset(f, "password2");
-    apr_table_setn(f, "#step", step);
     for (i = 0; errs && i < errs->nelts; i++) {
         const sa_error *e = &APR_ARRAY_IDX(errs, i, sa_error);
         apr_table_setn(f, apr_pstrcat(r->pool, "!", e->field, NULL), e->message);
@@ -185,35 +184,15 @@ static void clear_flash(request_rec *r, const char *step)
     sa_sess_set(r, apr_pstrcat(r->pool, "flash.", step, NULL), NULL);
 }
 
-static int has_value(const apr_table_t *t, const char *key, const char *val)
+/* Whether field (a stored comma-joined multi-value, or one of repeated
+ * entries of a form) holds code. */
+static int has_value(const apr_table_t *t, const char *field, const char *code)
 {
     const apr_array_header_t *a = apr_table_elts(t);
     const apr_table_entry_t *e = (const apr_table_entry_t *)a->elts;
     int i;
     for (i = 0; i < a->nelts; i++) {
-        if (!strcmp(e[i].key, key)) {
-            /* stored multi-values are comma-joined codes */
-            const char *v = e[i].val;
-            apr_size_t n = strlen(val);
-            while (v && *v) {
-                if (!strncmp(v, val, n) && (v[n] == ',' || v[n] == '\0')) {
-                    return 1;
-                }
-                v = strchr(v, ',');
-                v = v ? v + 1 : NULL;
-            }
-        }
-    }
-    return 0;
-}
-
-static int has_errors(const apr_table_t *f)
-{
-    const apr_array_header_t *a = apr_table_elts(f);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)a->elts;
-    int i;
-    for (i = 0; i < a->nelts; i++) {
-        if (e[i].key[0] == '!') {
+        if (!strcmp(e[i].key, field) && sa_codes_contain(e[i].val, code)) {
             return 1;
         }
     }
@@ -225,7 +204,7 @@ static void put_errors(request_rec *r, sa_tdata *d, const apr_table_t *f)
 {
     const apr_array_header_t *a;
     const apr_table_entry_t *e;
-    int i;
+    int i, n = 0;
     sa_tdata_list(d, "errors");
     if (!f) {
         return;
@@ -235,12 +214,13 @@ static void put_errors(request_rec *r, sa_tdata *d, const apr_table_t *f)
     for (i = 0; i < a->nelts; i++) {
         if (e[i].key[0] == '!') {
             sa_tdata *it = sa_tdata_item(d, "errors");
+            n++;
             sa_tdata_text(it, "href", apr_pstrcat(r->pool, "#f-", e[i].key + 1, NULL));
             sa_tdata_text(it, "message", e[i].val);
             sa_tdata_text(d, apr_pstrcat(r->pool, "err.", e[i].key + 1, NULL), e[i].val);
         }
     }
-    if (apr_table_get(f, "#step") && sa_tdata_get(d, "head_title") && has_errors(f)) {
+    if (n && sa_tdata_get(d, "head_title")) {
         /* screen readers announce the failure first */
         sa_tdata_text(d, "head_title",
                       apr_pstrcat(r->pool, "エラー：", sa_tdata_get(d, "head_title"), NULL));
@@ -300,25 +280,6 @@ static const char *choice_label(const sa_choice *ch, const char *code)
         }
     }
     return NULL;
-}
-
-/* "web,other" -> "自社ウェブサイト、その他" */
-static const char *choice_labels(apr_pool_t *p, const sa_choice *ch, const char *codes)
-{
-    const char *out = NULL;
-    for (; codes && ch->code; ch++) {
-        apr_table_t *t = apr_table_make(p, 1);
-        apr_table_setn(t, "x", codes);
-        if (has_value(t, "x", ch->code)) {
-            out = out ? apr_pstrcat(p, out, "、", ch->label, NULL) : ch->label;
-        }
-    }
-    return out;
-}
-
-static const char *level_name(const char *level)
-{
-    return level && !strcmp(level, "2") ? "二つ星" : "一つ星";
 }
 
 /* The common start of a form page: the values (of the last refused POST,
@@ -628,12 +589,12 @@ static int confirm_get(request_rec *r)
     sa_tdata_text(d, "ipa_label", ipa && !strcmp(ipa, "yes") ? "希望する" : "希望しない");
     sa_tdata_flag(d, "level2", level && !strcmp(level, "2"));
     sa_tdata_text(d, "level_label", choice_label(sa_levels, level));
-    sa_tdata_text(d, "level_name", level_name(level));
+    sa_tdata_text(d, "level_name", sa_level_name(level));
     sa_tdata_text(d, "purpose", apr_table_get(de, "purpose"));
     sa_tdata_text(d, "publish_labels",
-                  choice_labels(r->pool, sa_publish_methods, apr_table_get(de, "publish")));
+                  sa_choice_labels(r->pool, sa_publish_methods, apr_table_get(de, "publish")));
     sa_tdata_text(d, "survey_labels",
-                  choice_labels(r->pool, sa_survey_answers, apr_table_get(de, "survey")));
+                  sa_choice_labels(r->pool, sa_survey_answers, apr_table_get(de, "survey")));
     return sa_page_send(r, SA_PAGE_CONFIRM, d, HTTP_OK);
 }
 
@@ -764,7 +725,7 @@ static apr_status_t store_submission(request_rec *r, ap_dbd_t *dbd, const char *
         failed |= sa_db_exec(p, dbd, SA_Q_HISTORY_INSERT, NULL, 6, h) != APR_SUCCESS;
         apr_table_setn(mv, "contact_name", apr_table_get(de, "contact_name"));
         apr_table_setn(mv, "name", business_name(co));
-        apr_table_setn(mv, "level_name", level_name(apr_table_get(de, "level")));
+        apr_table_setn(mv, "level_name", sa_level_name(apr_table_get(de, "level")));
         apr_table_setn(mv, "verify_url",
                        apr_pstrcat(p, base_url(r), "/entry/verify?t=", token, NULL));
         apr_table_setn(mv, "expires", jst_time(p, apr_time_from_sec(expires)));
@@ -886,17 +847,19 @@ static int accepted_get(request_rec *r)
 {
     const sa_server_conf *c = SA_SCONF(r->server);
     apr_table_t *acc = sess_table(r, "accepted");
-    const char *level;
+    apr_table_t *mv = apr_table_make(r->pool, 1);
+    const char *subject, *body;
     sa_tdata *d;
     if (!acc) {
         return sa_redirect(r, first_unfinished(r));
     }
-    level = apr_table_get(acc, "level");
+    /* the subject exactly as the mail template writes it */
+    apr_table_setn(mv, "level_name", sa_level_name(apr_table_get(acc, "level")));
+    sa_mail_tmpl_fill(r->pool, c->mails[SA_MAIL_RECEIVED], mv, &subject, &body);
     d = sa_page_data(r, "受付確認");
     sa_page_progress(r, d, STEP_ACCEPTED);
     sa_tdata_text(d, "email", apr_table_get(acc, "email"));
-    sa_tdata_text(d, "subject", apr_pstrcat(r->pool, "[SECURITY ACTION] ", level_name(level),
-                                            "：自己宣言受付確認のお知らせ", NULL));
+    sa_tdata_text(d, "subject", subject);
     sa_tdata_text(d, "lifetime", lifetime_text(r->pool, c->token_lifetime));
     sa_tdata_text(d, "mail_from", c->mail_from);
     return sa_page_send(r, SA_PAGE_ACCEPTED, d, HTTP_OK);
@@ -948,7 +911,7 @@ static apr_status_t issue_ids(request_rec *r, ap_dbd_t *dbd, const char **row,
         failed |= sa_db_exec(p, dbd, SA_Q_HISTORY_INSERT, NULL, 6, h) != APR_SUCCESS;
         apr_table_setn(mv, "contact_name", row[4]);
         apr_table_setn(mv, "name", !strcmp(row[8] ? row[8] : "", "corp") ? row[9] : row[10]);
-        apr_table_setn(mv, "level_name", level_name(row[3]));
+        apr_table_setn(mv, "level_name", sa_level_name(row[3]));
         apr_table_setn(mv, "user_no", u);
         apr_table_setn(mv, "declaration_no", dn);
         apr_table_setn(mv, "login_url", apr_pstrcat(p, base_url(r), "/login", NULL));
@@ -1064,7 +1027,7 @@ static int complete_get(request_rec *r)
     sa_page_progress(r, d, STEP_COMPLETE);
     sa_tdata_text(d, "user_no", apr_table_get(done, "user_no"));
     sa_tdata_text(d, "declaration_no", apr_table_get(done, "declaration_no"));
-    sa_tdata_text(d, "level_name", level_name(apr_table_get(done, "level")));
+    sa_tdata_text(d, "level_name", sa_level_name(apr_table_get(done, "level")));
     sa_tdata_flag(d, "accepted", c->accept_mode == SA_ACCEPT_IMMEDIATE);
     return sa_page_send(r, SA_PAGE_COMPLETE, d, HTTP_OK);
 }

@@ -3,6 +3,7 @@ field at a time.  A refused POST answers 303 back to the same step; the next
 GET shows the error summary linking to the field, the message beside the
 field in Japanese, everything else as typed, the passwords empty; nothing is
 stored and the wizard does not move on."""
+import re
 import urllib.parse
 
 import pytest
@@ -110,6 +111,8 @@ def check_error_page(page, fields, password=None):
     fields = fields.split("+")
     links = page.error_links()
     assert page.by_class("error-summary"), "no error summary"
+    # the window title says it first, for screen readers
+    assert re.search(r"<title>エラー：", page.source), "title does not start with エラー："
     assert [h for h, _ in links] == ["#f-" + f for f in fields], links
     for field, (_, message) in zip(fields, links):
         assert message and is_japanese(message), links

@@ -597,6 +597,25 @@ static void test_password_may_stay(void **state)
     assert_false(sa_password_may_stay(in, errs));
 }
 
+/* Stored multi-values and the names shown for them. */
+static void test_codes_and_labels(void **state)
+{
+    (void)state;
+    assert_true(sa_codes_contain("web,other", "web"));
+    assert_true(sa_codes_contain("web,other", "other"));
+    assert_false(sa_codes_contain("web,other", "we"));
+    assert_false(sa_codes_contain("1,11", "2"));
+    assert_true(sa_codes_contain("1,11", "11"));
+    assert_false(sa_codes_contain(NULL, "1"));
+    assert_false(sa_codes_contain("", "1"));
+    assert_string_equal(sa_choice_labels(pool, sa_publish_methods, "other,web"),
+                        "自社ウェブサイト、その他");
+    assert_null(sa_choice_labels(pool, sa_publish_methods, ""));
+    assert_null(sa_choice_labels(pool, sa_publish_methods, NULL));
+    assert_string_equal(sa_level_name("1"), "一つ星");
+    assert_string_equal(sa_level_name("2"), "二つ星");
+}
+
 static void test_company_empty(void **state)
 {
     (void)state;
@@ -875,6 +894,7 @@ int main(void)
         cmocka_unit_test(test_company_sole_ok),
         cmocka_unit_test(test_company_empty),
         cmocka_unit_test(test_password_may_stay),
+        cmocka_unit_test(test_codes_and_labels),
         cmocka_unit_test(test_company_corp_errors),
         cmocka_unit_test(test_company_kind_and_password),
         cmocka_unit_test(test_declaration_level1),
