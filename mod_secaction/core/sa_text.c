@@ -1,0 +1,77 @@
+/* Computed Japanese texts (see sa_text.h). */
+#include <string.h>
+#include <apr_strings.h>
+#include "sa_text.h"
+
+#define JST_OFFSET (9 * 3600)
+
+const char *sa_text_datetime(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t x;
+    /* An explicit offset, not localtime: the server's TZ is not Japan's. */
+    apr_time_exp_tz(&x, t, JST_OFFSET);
+    return apr_psprintf(p, "%d年%d月%d日 %02d時%02d分（日本時間）", x.tm_year + 1900,
+                        x.tm_mon + 1, x.tm_mday, x.tm_hour, x.tm_min);
+}
+
+const char *sa_text_date(apr_pool_t *p, apr_time_t t)
+{
+    apr_time_exp_t x;
+    apr_time_exp_tz(&x, t, JST_OFFSET);
+    return apr_psprintf(p, "%d年%d月%d日", x.tm_year + 1900, x.tm_mon + 1, x.tm_mday);
+}
+
+const char *sa_text_duration(apr_pool_t *p, long s)
+{
+    /* 0 would otherwise read "0日間" (0 divides by every unit). */
+    if (s <= 0) return "0秒間";
+    if (s % 86400 == 0) return apr_psprintf(p, "%ld日間", s / 86400);
+    if (s % 3600 == 0) return apr_psprintf(p, "%ld時間", s / 3600);
+    if (s % 60 == 0) return apr_psprintf(p, "%ld分間", s / 60);
+    return apr_psprintf(p, "%ld秒間", s);
+}
+
+const char *sa_text_wait(apr_pool_t *p, long s)
+{
+    if (s <= 0) return "0秒";
+    if (s < 60) return apr_psprintf(p, "%ld秒", s);
+    /* Rounded up: "1分" for 61 s would send people back too early. */
+    if (s < 3600) return apr_psprintf(p, "%ld分", s / 60 + (s % 60 != 0));
+    return apr_psprintf(p, "%ld時間", s / 3600 + (s % 3600 != 0));
+}
+
+static int filled(const char *s)
+{
+    return s && *s;
+}
+
+const char *sa_display_name(apr_pool_t *p, const char *kind, const char *corp_name,
+                            const char *rep_name, const char *trade_name)
+{
+    if (kind && strcmp(kind, "corp") == 0) return filled(corp_name) ? corp_name : "";
+    if (kind && strcmp(kind, "sole") == 0) {
+        if (filled(trade_name) && filled(rep_name))
+            return apr_pstrcat(p, trade_name, "（", rep_name, "）", NULL);
+        if (filled(trade_name)) return trade_name;
+        return filled(rep_name) ? rep_name : "";
+    }
+    /* An unknown kind shows nothing rather than a guess at which name is
+     * meant to be public. */
+    return "";
+}
+
+const char *sa_mask_email(apr_pool_t *p, const char *addr)
+{
+    const char *at = addr ? strrchr(addr, '@') : NULL;
+    size_t local, stars;
+    char *out;
+    /* The last '@' splits: the domain never contains one. */
+    if (!at || at == addr || at[1] == '\0') return "***";
+    local = (size_t)(at - addr);
+    stars = local > 1 ? local - 1 : 1;
+    out = apr_palloc(p, 1 + stars + strlen(at) + 1);
+    out[0] = addr[0];
+    memset(out + 1, '*', stars);
+    strcpy(out + 1 + stars, at);
+    return out;
+}
