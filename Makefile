@@ -18,16 +18,11 @@ DEBIAN_PKGS := apache2 apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql
                python3 python3-pytest python3-requests postgresql curl \
                chromium chromium-driver python3-selenium fonts-ipafont-gothic
 
-CORE_SRC := mod_secaction/sa_validate.c mod_secaction/sa_form.c \
-            mod_secaction/sa_tmpl.c mod_secaction/sa_token.c \
-            mod_secaction/sa_mail.c mod_secaction/sa_state.c \
-            mod_secaction/sa_kv.c mod_secaction/sa_postal.c
-GLUE_SRC := mod_secaction/mod_secaction.c mod_secaction/sa_config.c \
-            mod_secaction/sa_storage.c mod_secaction/sa_outbox.c \
-            mod_secaction/sa_page.c mod_secaction/sa_wizard.c \
-            mod_secaction/sa_site.c \
-            mod_secaction/sa_status.c
-HEADERS  := $(wildcard mod_secaction/*.h)
+# core/: plain C on APR, libxml2 and OpenSSL (unit-tested alone);
+# httpd/: the glue that includes httpd's headers.
+CORE_SRC := $(sort $(wildcard mod_secaction/core/*.c))
+GLUE_SRC := $(sort $(wildcard mod_secaction/httpd/*.c))
+HEADERS  := $(wildcard mod_secaction/core/*.h mod_secaction/httpd/*.h)
 
 WARN     := -Wall -Wextra -Werror
 XML_CF   := $(shell pkg-config --cflags libxml-2.0 2>/dev/null)
@@ -44,7 +39,7 @@ SO := mod_secaction/.libs/mod_secaction.so
 # Switching SANITIZE rebuilds everything: the stamp names the flavour.
 FLAVOUR := build/flavour-$(if $(SAN),sanitize,plain)
 
-.PHONY: all deps run stop test unit integration bench clean db
+.PHONY: all deps run stop test test-run unit integration bench clean db
 
 all: $(SO)
 
@@ -64,30 +59,37 @@ $(FLAVOUR):
 
 $(SO): $(CORE_SRC) $(GLUE_SRC) $(HEADERS) $(FLAVOUR)
 	cd mod_secaction && $(APXS) -c -o mod_secaction.la \
-	  -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-std=gnu11 $(addprefix -Wc$(comma),$(XML_CF)) $(SAN_APXS) \
-	  $(notdir $(CORE_SRC) $(GLUE_SRC)) $(XML_LIBS) -lcrypto >/dev/null
+	  -Wc,-Wall -Wc,-Wextra -Wc,-Werror -Wc,-std=gnu11 -Icore -Ihttpd \
+	  $(addprefix -Wc$(comma),$(XML_CF)) $(SAN_APXS) \
+	  $(patsubst mod_secaction/%,%,$(CORE_SRC) $(GLUE_SRC)) $(XML_LIBS) -lcrypto >/dev/null
 	@echo "built $(SO)"
 
 # --- unit tests of the core (cmocka) -------------------------------------
 UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_*.c))
 # Each test links only the core files it exercises.
-UNIT_DEPS_test_validate := mod_secaction/sa_validate.c mod_secaction/sa_form.c
-UNIT_DEPS_test_tmpl     := mod_secaction/sa_tmpl.c
-UNIT_DEPS_test_mail     := mod_secaction/sa_mail.c mod_secaction/sa_token.c
-UNIT_DEPS_test_state    := mod_secaction/sa_state.c
-UNIT_DEPS_test_kv       := mod_secaction/sa_kv.c
-UNIT_DEPS_test_postal   := mod_secaction/sa_postal.c mod_secaction/sa_form.c mod_secaction/sa_validate.c
+UNIT_DEPS_test_validate := mod_secaction/core/sa_validate.c mod_secaction/core/sa_form.c
+UNIT_DEPS_test_tmpl     := mod_secaction/core/sa_tmpl.c
+UNIT_DEPS_test_mail     := mod_secaction/core/sa_mail.c mod_secaction/core/sa_token.c
+UNIT_DEPS_test_state    := mod_secaction/core/sa_state.c
+UNIT_DEPS_test_kv       := mod_secaction/core/sa_kv.c
+UNIT_DEPS_test_catalog  := mod_secaction/core/sa_catalog.c mod_secaction/core/sa_validate.c
+UNIT_DEPS_test_postal   := mod_secaction/core/sa_postal.c mod_secaction/core/sa_form.c mod_secaction/core/sa_validate.c
+UNIT_DEPS_test_policy   := mod_secaction/core/sa_policy.c
+UNIT_DEPS_test_text     := mod_secaction/core/sa_text.c
 .SECONDEXPANSION:
 build/unit/%: tests/unit/%.c $$(UNIT_DEPS_%) $(HEADERS) $(FLAVOUR)
 	@mkdir -p build/unit
-	$(CC) -std=gnu11 -g -O1 $(WARN) $(SAN) -Imod_secaction $(APR_CF) $(XML_CF) -o $@ $< $(UNIT_DEPS_$*) \
+	$(CC) -std=gnu11 -g -O1 $(WARN) $(SAN) -Imod_secaction/core $(APR_CF) $(XML_CF) -o $@ $< $(UNIT_DEPS_$*) \
 	  $(APR_LIBS) $(XML_LIBS) -lcrypto -lcmocka
 
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; (cd $(TOP) && $$t) || rc=1; done; exit $$rc
 
 # --- run ------------------------------------------------------------------
-run: deps all
+# deps first, then a fresh make: the compiler flags come from apr-1-config
+# and pkg-config, which a fresh machine only has once deps installed them.
+run: deps
+	@$(MAKE) --no-print-directory all
 	@tests/run-local.sh start $(PORT)
 
 stop:
@@ -96,12 +98,17 @@ stop:
 # --- tests ----------------------------------------------------------------
 # Integration tests run on SQLite and on a throwaway PostgreSQL (tests/pg.sh);
 # the browser tests (tests/browser) drive headless Chromium on SQLite.
-test: deps all unit
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all unit
 	tests/pg.sh start
 	SA_SANITIZE=$(SANITIZE) $(PYTHON) -m pytest -q -ra tests/integration tests/browser; rc=$$?; tests/pg.sh stop; exit $$rc
 
-bench: deps all
+bench: deps
+	@$(MAKE) --no-print-directory all
 	@tests/bench.sh
 
 clean:
-	rm -rf build mod_secaction/.libs mod_secaction/*.o mod_secaction/*.lo mod_secaction/*.slo mod_secaction/*.la
+	rm -rf build mod_secaction/.libs mod_secaction/*/.libs mod_secaction/*.la
+	find mod_secaction -name "*.o" -o -name "*.lo" -o -name "*.slo" | xargs rm -f

@@ -117,7 +117,7 @@ def test_broken_template_fails_with_file_and_line(config_test, tmp_path, name, e
 # --- the sample configuration documents every directive -------------------------
 
 def table_directives():
-    src = open(os.path.join(TOP, "mod_secaction", "sa_config.c"), encoding="utf-8").read()
+    src = open(os.path.join(TOP, "mod_secaction", "httpd", "sa_config.c"), encoding="utf-8").read()
     names = re.findall(r'AP_INIT_\w+\(\s*"(SecAction\w+)"', src)
     assert names, "no directives found in sa_config.c"
     return names

@@ -54,6 +54,70 @@ static void pending_limit(void **state)
     assert_false(sa_pending_allowed(SA_PENDING_PER_ADDRESS));
 }
 
+static void changes_by_actor(void **state)
+{
+    (void)state;
+    assert_true(sa_change_allowed(SA_EV_SUBMIT, SA_ACTOR_APPLICANT, SA_ST_NONE, SA_ST_PROVISIONAL));
+    assert_false(sa_change_allowed(SA_EV_SUBMIT, SA_ACTOR_BUSINESS, SA_ST_NONE, SA_ST_PROVISIONAL));
+    assert_true(sa_change_allowed(SA_EV_VERIFY, SA_ACTOR_APPLICANT, SA_ST_PROVISIONAL, SA_ST_ACCEPTED));
+    assert_false(sa_change_allowed(SA_EV_VERIFY, SA_ACTOR_APPLICANT, SA_ST_EXPIRED, SA_ST_DECLARED));
+    assert_true(sa_change_allowed(SA_EV_EXPIRE, SA_ACTOR_SYSTEM, SA_ST_PROVISIONAL, SA_ST_EXPIRED));
+    assert_false(sa_change_allowed(SA_EV_EXPIRE, SA_ACTOR_SYSTEM, SA_ST_DECLARED, SA_ST_EXPIRED));
+    /* the business changes its own active declaration, never its state but by stopping */
+    assert_true(sa_change_allowed(SA_EV_STEPUP, SA_ACTOR_BUSINESS, SA_ST_ACCEPTED, SA_ST_ACCEPTED));
+    assert_true(sa_change_allowed(SA_EV_EDIT, SA_ACTOR_BUSINESS, SA_ST_DECLARED, SA_ST_DECLARED));
+    assert_false(sa_change_allowed(SA_EV_EDIT, SA_ACTOR_BUSINESS, SA_ST_DECLARED, SA_ST_ACCEPTED));
+    assert_false(sa_change_allowed(SA_EV_EDIT, SA_ACTOR_BUSINESS, SA_ST_STOPPED, SA_ST_STOPPED));
+    assert_false(sa_change_allowed(SA_EV_CONTACT, SA_ACTOR_BUSINESS, SA_ST_REVOKED, SA_ST_REVOKED));
+    assert_true(sa_change_allowed(SA_EV_STOP, SA_ACTOR_BUSINESS, SA_ST_ACCEPTED, SA_ST_STOPPED));
+    assert_false(sa_change_allowed(SA_EV_STOP, SA_ACTOR_BUSINESS, SA_ST_STOPPED, SA_ST_STOPPED));
+    assert_false(sa_change_allowed(SA_EV_STOP, SA_ACTOR_SECRETARIAT, SA_ST_ACCEPTED, SA_ST_STOPPED));
+    /* a stopped declaration may still change its password (it can log in) */
+    assert_true(sa_change_allowed(SA_EV_PASSWORD, SA_ACTOR_BUSINESS, SA_ST_STOPPED, SA_ST_STOPPED));
+    assert_false(sa_change_allowed(SA_EV_PASSWORD, SA_ACTOR_BUSINESS, SA_ST_PROVISIONAL,
+                                   SA_ST_PROVISIONAL));
+    /* only the secretariat accepts and revokes */
+    assert_true(sa_change_allowed(SA_EV_ACCEPT, SA_ACTOR_SECRETARIAT, SA_ST_DECLARED, SA_ST_ACCEPTED));
+    assert_false(sa_change_allowed(SA_EV_ACCEPT, SA_ACTOR_BUSINESS, SA_ST_DECLARED, SA_ST_ACCEPTED));
+    assert_true(sa_change_allowed(SA_EV_REVOKE, SA_ACTOR_SECRETARIAT, SA_ST_ACCEPTED, SA_ST_REVOKED));
+    assert_false(sa_change_allowed(SA_EV_REVOKE, SA_ACTOR_SECRETARIAT, SA_ST_STOPPED, SA_ST_REVOKED));
+    assert_false(sa_change_allowed(SA_EV_COUNT, SA_ACTOR_SYSTEM, SA_ST_NONE, SA_ST_NONE));
+}
+
+static void event_names(void **state)
+{
+    int i;
+    (void)state;
+    for (i = 0; i < SA_EV_COUNT; i++) {
+        assert_int_equal(sa_event_parse(sa_event_name((sa_event)i)), i);
+        assert_non_null(sa_event_label((sa_event)i));
+    }
+    assert_int_equal(sa_event_parse("nope"), SA_EV_COUNT);
+    assert_string_equal(sa_event_label(SA_EV_STEPUP), "ステップアップの申込み");
+}
+
+static void login_states(void **state)
+{
+    (void)state;
+    assert_false(sa_state_can_login(SA_ST_PROVISIONAL));
+    assert_false(sa_state_can_login(SA_ST_EXPIRED));
+    assert_true(sa_state_can_login(SA_ST_DECLARED));
+    assert_true(sa_state_can_login(SA_ST_STOPPED));
+    assert_true(sa_state_is_active(SA_ST_ACCEPTED));
+    assert_false(sa_state_is_active(SA_ST_REVOKED));
+}
+
+static void wizard_gating(void **state)
+{
+    (void)state;
+    assert_int_equal(sa_wizard_first_open(0, 1, 1, 1), SA_STEP_TERMS);
+    assert_int_equal(sa_wizard_first_open(1, 0, 0, 0), SA_STEP_COMPANY);
+    /* company values without their password hash are not a finished step */
+    assert_int_equal(sa_wizard_first_open(1, 1, 0, 1), SA_STEP_COMPANY);
+    assert_int_equal(sa_wizard_first_open(1, 1, 1, 0), SA_STEP_DECL);
+    assert_int_equal(sa_wizard_first_open(1, 1, 1, 1), SA_STEP_CONFIRM);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -61,6 +125,10 @@ int main(void)
         cmocka_unit_test(transitions),
         cmocka_unit_test(verify_outcomes),
         cmocka_unit_test(pending_limit),
+        cmocka_unit_test(changes_by_actor),
+        cmocka_unit_test(event_names),
+        cmocka_unit_test(login_states),
+        cmocka_unit_test(wizard_gating),
     };
     return cmocka_run_group_tests_name("state", tests, NULL, NULL);
 }
