@@ -1,9 +1,12 @@
 /* mod_secaction: the SECURITY ACTION self-declaration service inside httpd.
  *
- * Read bottom-up: register_hooks at the end lists every hook.  The URL
- * space under the mount (<Location /security> SetHandler secaction) is
- * dispatched through the route tables of each area (sa_wizard.c,
- * sa_site.c); the status page is its own handler (secaction-status). */
+ * Read bottom-up: register_hooks at the end lists every hook.  Every URL
+ * is a route (sa_route.h) in the table of its area: sa_site.c (TOP, static
+ * files, privacy), sa_wizard.c (/entry/…), sa_account.c (/login, /logout,
+ * password reset, contact confirmation), sa_mypage.c (/mypage…),
+ * sa_status.c (the operators' page, SetHandler secaction-status).  The
+ * one dispatcher below finds the route and enforces its flags before the
+ * handler runs. */
 #include "httpd.h"
 #include "http_config.h"
 #include "http_log.h"
@@ -11,53 +14,141 @@
 #include "http_request.h"
 #include "apr_strings.h"
 #include "sa_config.h"
+#include "sa_req.h"
 #include "sa_page.h"
+#include "sa_formpage.h"
+#include "sa_session.h"
 #include "sa_storage.h"
 #include "sa_outbox.h"
-#include "sa_wizard.h"
-#include "sa_site.h"
-#include "sa_status.h"
 
-static const sa_route *find_route(request_rec *r, const char *path, int *method_ok)
+/* The route for path and method; *path_known tells a 405 from a 404. */
+static const sa_route *find_route(request_rec *r, const sa_route *const *tables, int ntables,
+                                  const char *path, const char **rest, int *path_known)
 {
-    const sa_route *tables[] = { sa_wizard_routes(), sa_site_routes() };
-    apr_size_t t;
-    *method_ok = 0;
-    for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+    int t;
+    *path_known = 0;
+    for (t = 0; t < ntables; t++) {
         const sa_route *rt;
         for (rt = tables[t]; rt->path; rt++) {
-            if (strcmp(rt->path, path) == 0) {
-                *method_ok = 1;
-                if (rt->method == r->method_number
-                    || (rt->method == M_GET && r->header_only)) {
-                    return rt;
-                }
+            apr_size_t n = strlen(rt->path);
+            int match = (rt->flags & SA_R_PREFIX) ? !strncmp(rt->path, path, n)
+                                                  : !strcmp(rt->path, path);
+            if (!match) {
+                continue;
+            }
+            *path_known = 1;
+            if (rt->method == r->method_number || (rt->method == M_GET && r->header_only)) {
+                *rest = path + n;
+                return rt;
             }
         }
     }
     return NULL;
 }
 
-static int not_found(request_rec *r)
+static int method_not_allowed(sa_req *q)
 {
-    return sa_page_message(r, HTTP_NOT_FOUND, "ページが見つかりません",
-                           "お探しのページは見つかりませんでした。URLをご確認ください。",
-                           "/", "TOPへ");
+    q->r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
+    apr_table_setn(q->r->headers_out, "Allow", "GET, HEAD, POST");
+    return sa_msg(q, HTTP_METHOD_NOT_ALLOWED, "method_not_allowed");
+}
+
+/* The wizard cannot work without its session: say so to the administrator
+ * (the log) and to the applicant, instead of refusing every POST. */
+static int no_draft_session(sa_req *q)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10038)
+                  "mod_secaction: no session for %s: load mod_session and mod_session_dbd and "
+                  "set \"Session On\" with SessionDBDCookieName for %s/entry (see "
+                  "conf/secaction.conf)", q->r->uri, q->c->mount);
+    return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "no_session");
+}
+
+/* A console route without httpd's authentication must never open. */
+static int no_remote_user(sa_req *q)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10039)
+                  "mod_secaction: %s refused: no REMOTE_USER; protect %s/admin with httpd "
+                  "authentication and Require (see conf/secaction.conf)", q->r->uri,
+                  q->c->mount);
+    return sa_msg(q, HTTP_FORBIDDEN, "not_found");
+}
+
+/* What a route needs before its handler.  Each page it sends is answered
+ * with sent(), so the handler runs only when enforce returns OK. */
+#define sent(x) ((x), DONE)
+static int enforce(sa_req *q)
+{
+    int flags = q->route->flags, rv, down = 0;
+
+    if ((flags & SA_R_ADMIN) && !(q->remote_user = q->r->user)) {
+        return sent(no_remote_user(q));
+    }
+    if ((flags & SA_R_DRAFT) && !sa_sess_available(q->r)) {
+        return sent(no_draft_session(q));
+    }
+    if (flags & (SA_R_LOGIN | SA_R_WHO)) {
+        q->login = sa_login_load(q, &down);
+        if (down) {
+            return sent(sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down"));
+        }
+        if ((flags & SA_R_LOGIN) && !q->login) {
+            return sent(sa_redirect(q->r, "/login"));
+        }
+    }
+    if ((flags & SA_R_DB) && !sa_db(q)) {
+        return sent(sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down"));
+    }
+    if ((flags & SA_R_FORM) && q->r->method_number == M_POST) {
+        if ((rv = sa_form_read(q)) != OK) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, APLOGNO(10040)
+                          "mod_secaction: unreadable form refused (HTTP %d)", rv);
+            return sent(sa_msg_link(q, rv == HTTP_REQUEST_ENTITY_TOO_LARGE
+                                       ? HTTP_REQUEST_ENTITY_TOO_LARGE : HTTP_BAD_REQUEST,
+                                    "bad_form", q->path, "画面を開き直す"));
+        }
+        if (!sa_csrf_valid(q)) {
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, APLOGNO(10031)
+                          "mod_secaction: POST without a valid CSRF token refused");
+            return sent(sa_msg_link(q, HTTP_FORBIDDEN, "csrf", q->path, "画面を開き直す"));
+        }
+    }
+    return OK;
+}
+
+static int dispatch(request_rec *r, const sa_route *const *tables, int ntables,
+                    const char *path)
+{
+    sa_req *q = apr_pcalloc(r->pool, sizeof(*q));
+    int known, rv;
+    q->r = r;
+    q->p = r->pool;
+    q->c = SA_SCONF(r->server);
+    q->path = path;
+    q->route = find_route(r, tables, ntables, path, &q->rest, &known);
+    if (!q->route) {
+        return known ? method_not_allowed(q) : sa_msg(q, HTTP_NOT_FOUND, "not_found");
+    }
+    if ((rv = enforce(q)) != OK) {
+        return OK;     /* its page was sent */
+    }
+    return q->route->run(q);
 }
 
 static int secaction_handler(request_rec *r)
 {
+    const sa_route *site[] = { sa_site_routes(), sa_wizard_routes(), sa_account_routes(),
+                               sa_mypage_routes() };
+    const sa_route *status[] = { sa_status_routes() };
     const char *mount, *path;
-    const sa_route *rt;
-    int method_ok;
 
     if (strcmp(r->handler, "secaction-status") == 0) {
-        return sa_status_handler(r);
+        return dispatch(r, status, 1, "");
     }
     if (strcmp(r->handler, "secaction") != 0) {
         return DECLINED;
     }
-    mount = sa_mount(r);
+    mount = SA_SCONF(r->server)->mount;
     if (strncmp(r->uri, mount, strlen(mount)) != 0) {
         return DECLINED;
     }
@@ -68,18 +159,7 @@ static int secaction_handler(request_rec *r)
     if (!strcmp(path, "/entry")) {
         return sa_redirect(r, "/entry/");
     }
-    rt = find_route(r, path, &method_ok);
-    if (!rt) {
-        if (method_ok) {
-            r->allowed = (AP_METHOD_BIT << M_GET) | (AP_METHOD_BIT << M_POST);
-            apr_table_setn(r->headers_out, "Allow", "GET, HEAD, POST");
-            return sa_page_message(r, HTTP_METHOD_NOT_ALLOWED, "この操作はできません",
-                                   "このページでは、その方法での送信を受け付けていません。",
-                                   "/", "TOPへ");
-        }
-        return not_found(r);
-    }
-    return rt->handler(r);
+    return dispatch(r, site, (int)(sizeof(site) / sizeof(site[0])), path);
 }
 
 static int secaction_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
@@ -98,7 +178,7 @@ static int secaction_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_
 static void secaction_optional_fns(void)
 {
     sa_page_retrieve_fns();
-    sa_wizard_retrieve_fns();
+    sa_req_retrieve_fns();
 }
 
 static void secaction_child_init(apr_pool_t *pchild, server_rec *s)

@@ -8,6 +8,7 @@
 #include "apr_lib.h"
 #include "apr_file_info.h"
 #include "sa_config.h"
+#include "sa_policy.h"
 
 APLOG_USE_MODULE(secaction);
 
@@ -19,6 +20,10 @@ APLOG_USE_MODULE(secaction);
 #define DEF_TEMPLATE_DIR    "templates"
 #define DEF_DATA_DIR        "data"
 #define DEF_MOUNT           "/security"
+#define DEF_LOGIN_IDLE      (30 * 60)
+#define DEF_LOGIN_MAX_AGE   (8 * 3600)
+#define DEF_RESET_LIFETIME  3600
+#define DEF_CONTACT_LIFETIME (24 * 3600)
 
 static const char *const page_files[SA_PAGE_COUNT] = {
     [SA_PAGE_LAYOUT]      = "layout.xhtml",
@@ -32,11 +37,52 @@ static const char *const page_files[SA_PAGE_COUNT] = {
     [SA_PAGE_COMPLETE]    = "entry-complete.xhtml",
     [SA_PAGE_MESSAGE]     = "message.xhtml",
     [SA_PAGE_STATUS]      = "status.xhtml",
+    [SA_PAGE_PRIVACY]     = "privacy.xhtml",
+    [SA_PAGE_LOGIN]       = "login.xhtml",
+    [SA_PAGE_RESET_REQUEST] = "reset-request.xhtml",
+    [SA_PAGE_RESET_SET]   = "reset-set.xhtml",
+    [SA_PAGE_MYPAGE]      = "mypage.xhtml",
+    [SA_PAGE_STEPUP]      = "mypage-stepup.xhtml",
+    [SA_PAGE_STEPUP_CONFIRM] = "mypage-stepup-confirm.xhtml",
+    [SA_PAGE_EDIT]        = "mypage-edit.xhtml",
+    [SA_PAGE_EDIT_CONFIRM] = "mypage-edit-confirm.xhtml",
+    [SA_PAGE_CONTACT]     = "mypage-contact.xhtml",
+    [SA_PAGE_CONTACT_CONFIRM] = "contact-confirm.xhtml",
+    [SA_PAGE_STOP]        = "mypage-stop.xhtml",
+    [SA_PAGE_PASSWORD]    = "mypage-password.xhtml",
+    [SA_PAGE_LOGO]        = "mypage-logo.xhtml",
 };
 
-static const char *const mail_files[SA_MAIL_COUNT] = {
-    [SA_MAIL_RECEIVED]  = "mail/received.txt",
-    [SA_MAIL_COMPLETED] = "mail/completed.txt",
+static const struct { const char *kind; const char *file; } mails[SA_MAIL_COUNT] = {
+    [SA_MAIL_RECEIVED]         = { "received",         "mail/received.txt" },
+    [SA_MAIL_COMPLETED]        = { "completed",        "mail/completed.txt" },
+    [SA_MAIL_ACCEPTED]         = { "accepted",         "mail/accepted.txt" },
+    [SA_MAIL_RESET]            = { "reset",            "mail/reset.txt" },
+    [SA_MAIL_PASSWORD_CHANGED] = { "password_changed", "mail/password-changed.txt" },
+    [SA_MAIL_DATA_CHANGED]     = { "data_changed",     "mail/data-changed.txt" },
+    [SA_MAIL_CONTACT_CONFIRM]  = { "contact_confirm",  "mail/contact-confirm.txt" },
+    [SA_MAIL_CONTACT_CHANGED]  = { "contact_changed",  "mail/contact-changed.txt" },
+    [SA_MAIL_STEPUP]           = { "stepup",           "mail/stepup.txt" },
+    [SA_MAIL_STOPPED]          = { "stopped",          "mail/stopped.txt" },
+};
+
+const char *sa_mail_kind(sa_mail_id id)
+{
+    return id < SA_MAIL_COUNT ? mails[id].kind : "other";
+}
+
+/* The catalog entries the server uses, with the keys each must have. */
+static const char *const required_texts[] = {
+    "wizard_steps:item", "not_found:title,text", "method_not_allowed:title,text",
+    "bad_form:title,text", "csrf:title,text", "db_down:title,text",
+    "draft_db_down:title,text", "no_session:title,text", "too_many_pending:title,text",
+    "verify_unknown:title,text", "verify_expired:title,text", "verify_done:title,text",
+    "login_required:title,text", "logged_out:title,text", "reset_sent:title,text",
+    "reset_unknown:title,text", "reset_done:title,text", "contact_sent:title,text",
+    "contact_unknown:title,text", "contact_done:title,text", "conflict:title,text",
+    "login_wait:text", "login_locked:text", "login_failed:text",
+    "not_active:title,text", "logo_refused:title,text",
+    NULL
 };
 
 void *sa_create_server_conf(apr_pool_t *p, server_rec *s)
@@ -48,6 +94,8 @@ void *sa_create_server_conf(apr_pool_t *p, server_rec *s)
     c->accept_mode = -1;
     c->mail_retry = -1;
     c->mail_timeout = -1;
+    c->login_idle = c->login_max_age = c->reset_lifetime = c->contact_lifetime = -1;
+    c->login_slow_after = c->login_max_failures = c->login_lock = -1;
     return c;
 }
 
@@ -72,6 +120,24 @@ void *sa_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->accept_mode = PICKN(accept_mode);
     c->mail_retry = PICKN(mail_retry);
     c->mail_timeout = PICKN(mail_timeout);
+    c->login_idle = PICKN(login_idle);
+    c->login_max_age = PICKN(login_max_age);
+    c->login_slow_after = PICKN(login_slow_after);
+    c->login_max_failures = PICKN(login_max_failures);
+    c->login_lock = PICKN(login_lock);
+    c->reset_lifetime = PICKN(reset_lifetime);
+    c->contact_lifetime = PICKN(contact_lifetime);
+    {
+        int l, f;
+        for (l = 0; l < 2; l++) {
+            for (f = 0; f < SA_LOGO_FORMATS; f++) {
+                c->logo_paths[l][f] = PICK(logo_paths[l][f]);
+            }
+        }
+        for (f = 0; f < SA_DOC_COUNT; f++) {
+            c->doc_paths[f] = PICK(doc_paths[f]);
+        }
+    }
     return c;
 }
 
@@ -295,6 +361,108 @@ static const char *add_link(cmd_parms *cmd, void *d, const char *url, const char
     return NULL;
 }
 
+static const char *set_count(cmd_parms *cmd, void *d, const char *arg)
+{
+    char *end;
+    long v = strtol(arg, &end, 10);
+    (void)d;
+    if (*end || end == arg || v < 1 || v > 1000) {
+        return apr_psprintf(cmd->pool, "%s: '%s' must be a number from 1 to 1000",
+                            cmd->cmd->name, arg);
+    }
+    *(int *)((char *)sconf(cmd) + (apr_size_t)cmd->info) = (int)v;
+    return NULL;
+}
+
+static const char *set_login_lock(cmd_parms *cmd, void *d, const char *n, const char *dur)
+{
+    const char *err = set_count(cmd, d, n);
+    long secs = parse_duration(dur);
+    if (err) {
+        return err;
+    }
+    if (secs <= 0) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a duration such as 15m or 1h",
+                            cmd->cmd->name, dur);
+    }
+    sconf(cmd)->login_lock = (int)secs;
+    return NULL;
+}
+
+/* The Content-Type of a served file, from its name; NULL if not allowed. */
+static const char *file_type(const char *path, const char *const *allowed)
+{
+    static const struct { const char *ext; const char *type; } types[] = {
+        { ".svg", "image/svg+xml" }, { ".png", "image/png" },
+        { ".pdf", "application/pdf" }, { ".html", "text/html; charset=UTF-8" },
+    };
+    apr_size_t i, n = strlen(path);
+    for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        apr_size_t e = strlen(types[i].ext);
+        const char *const *a;
+        if (n > e && !strcasecmp(path + n - e, types[i].ext)) {
+            for (a = allowed; *a; a++) {
+                if (!strcmp(*a, types[i].ext)) {
+                    return types[i].type;
+                }
+            }
+        }
+    }
+    return NULL;
+}
+
+/* A file served as it is: relative to ServerRoot, of one of kinds, there. */
+static const char *served_path(cmd_parms *cmd, const char *path, const char *const *kinds,
+                               const char *kinds_text, const char **full)
+{
+    apr_finfo_t fi;
+    *full = ap_server_root_relative(cmd->pool, path);
+    if (!*full || !file_type(*full, kinds)) {
+        return apr_psprintf(cmd->pool, "%s: '%s' must be a %s file", cmd->cmd->name, path,
+                            kinds_text);
+    }
+    if (apr_stat(&fi, *full, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || fi.filetype != APR_REG) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a readable file", cmd->cmd->name, *full);
+    }
+    return NULL;
+}
+
+static const char *set_logo_file(cmd_parms *cmd, void *d, const char *level, const char *path)
+{
+    static const char *const kinds[] = { ".svg", ".png", NULL };
+    const char *full, *err;
+    int l = !strcmp(level, "1") ? 0 : !strcmp(level, "2") ? 1 : -1;
+    (void)d;
+    if (l < 0) {
+        return apr_psprintf(cmd->pool, "%s: the level '%s' must be 1 (一つ星) or 2 (二つ星)",
+                            cmd->cmd->name, level);
+    }
+    if ((err = served_path(cmd, path, kinds, ".svg or .png", &full)) != NULL) {
+        return err;
+    }
+    sconf(cmd)->logo_paths[l][file_type(full, kinds + 1) ? SA_LOGO_PNG : SA_LOGO_SVG] = full;
+    return NULL;
+}
+
+static const char *set_logo_doc(cmd_parms *cmd, void *d, const char *which, const char *path)
+{
+    static const char *const kinds[] = { ".pdf", ".html", NULL };
+    const char *full, *err;
+    int w = !strcmp(which, "procedure") ? SA_DOC_PROCEDURE
+            : !strcmp(which, "guideline") ? SA_DOC_GUIDELINE : -1;
+    (void)d;
+    if (w < 0) {
+        return apr_psprintf(cmd->pool, "%s: '%s' must be procedure (ロゴマーク使用手順) or "
+                            "guideline (ロゴマーク使用ガイドライン)", cmd->cmd->name, which);
+    }
+    if ((err = served_path(cmd, path, kinds, ".pdf or .html", &full)) != NULL) {
+        return err;
+    }
+    sconf(cmd)->doc_paths[w] = full;
+    return NULL;
+}
+
 #define OFF(f) ((void *)APR_OFFSETOF(sa_server_conf, f))
 
 const command_rec sa_directives[] = {
@@ -326,6 +494,22 @@ const command_rec sa_directives[] = {
                   "A related link on the TOP page: URL and label"),
     AP_INIT_TAKE1("SecActionPostalData", set_file, OFF(postal_file), RSRC_CONF,
                   "Japan Post's utf_ken_all.csv, for 住所検索 (postal code to address)"),
+    AP_INIT_TAKE1("SecActionLoginIdle", set_duration, OFF(login_idle), RSRC_CONF,
+                  "A login ends after this long without a request (30m)"),
+    AP_INIT_TAKE1("SecActionLoginMaxAge", set_duration, OFF(login_max_age), RSRC_CONF,
+                  "A login ends this long after it began, however active (8h)"),
+    AP_INIT_TAKE1("SecActionLoginSlowAfter", set_count, OFF(login_slow_after), RSRC_CONF,
+                  "After this many wrong passwords in a row, each try waits longer (3)"),
+    AP_INIT_TAKE2("SecActionLoginLock", set_login_lock, OFF(login_max_failures), RSRC_CONF,
+                  "Wrong passwords in a row that lock the account, and for how long (10 30m)"),
+    AP_INIT_TAKE1("SecActionResetLifetime", set_duration, OFF(reset_lifetime), RSRC_CONF,
+                  "How long a password reset link works (1h)"),
+    AP_INIT_TAKE1("SecActionContactLifetime", set_duration, OFF(contact_lifetime), RSRC_CONF,
+                  "How long the link confirming a new contact address works (24h)"),
+    AP_INIT_TAKE2("SecActionLogoFile", set_logo_file, NULL, RSRC_CONF,
+                  "Logo artwork of a level: 1 or 2, then a .svg or .png file"),
+    AP_INIT_TAKE2("SecActionLogoDocument", set_logo_doc, NULL, RSRC_CONF,
+                  "procedure or guideline, then its .pdf or .html file"),
     { NULL }
 };
 
@@ -345,7 +529,77 @@ static void apply_defaults(apr_pool_t *p, sa_server_conf *c)
     if (!c->purposes) c->purposes = sa_default_purposes(p);
     if (!c->via_allow) c->via_allow = apr_array_make(p, 1, sizeof(const char *));
     if (!c->links) c->links = apr_array_make(p, 1, sizeof(sa_link));
+    if (c->login_idle < 0) c->login_idle = DEF_LOGIN_IDLE;
+    if (c->login_max_age < 0) c->login_max_age = DEF_LOGIN_MAX_AGE;
+    if (c->login_slow_after < 0) c->login_slow_after = SA_LOGIN_SLOW_AFTER;
+    if (c->login_max_failures < 0) c->login_max_failures = SA_LOGIN_MAX_FAILURES;
+    if (c->login_lock < 0) c->login_lock = SA_LOGIN_LOCK_SECONDS;
+    if (c->reset_lifetime < 0) c->reset_lifetime = DEF_RESET_LIFETIME;
+    if (c->contact_lifetime < 0) c->contact_lifetime = DEF_CONTACT_LIFETIME;
     c->form_opts.purposes = c->purposes;
+}
+
+/* The shipped placeholders, for what the administrator did not configure. */
+static void default_files(apr_pool_t *p, sa_server_conf *c)
+{
+    static const char *const logos[2][SA_LOGO_FORMATS] = {
+        { "logo/one-star.svg", "logo/one-star.png" },
+        { "logo/two-star.svg", "logo/two-star.png" },
+    };
+    static const char *const docs[SA_DOC_COUNT] = { "logo/procedure.html", "logo/guideline.html" };
+    int l, f;
+    for (l = 0; l < 2; l++) {
+        for (f = 0; f < SA_LOGO_FORMATS; f++) {
+            if (!c->logo_paths[l][f]) {
+                c->logo_paths[l][f] = apr_pstrcat(p, c->template_dir, "/", logos[l][f], NULL);
+            }
+        }
+    }
+    for (f = 0; f < SA_DOC_COUNT; f++) {
+        if (!c->doc_paths[f]) {
+            c->doc_paths[f] = apr_pstrcat(p, c->template_dir, "/", docs[f], NULL);
+        }
+    }
+}
+
+static const char *read_file(apr_pool_t *p, const char *path, const char **data,
+                             apr_size_t *len, apr_time_t *mtime)
+{
+    apr_file_t *f;
+    apr_finfo_t fi;
+    char *buf;
+    apr_size_t n;
+    apr_status_t rv;
+    if ((rv = apr_file_open(&f, path, APR_READ | APR_BINARY, 0, p)) != APR_SUCCESS
+        || (rv = apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_MTIME, f)) != APR_SUCCESS) {
+        char e[128];
+        return apr_psprintf(p, "%s: cannot read: %s", path, apr_strerror(rv, e, sizeof(e)));
+    }
+    n = (apr_size_t)fi.size;
+    buf = apr_palloc(p, n + 1);
+    rv = apr_file_read_full(f, buf, n, &n);
+    apr_file_close(f);
+    if (rv != APR_SUCCESS && !(rv == APR_EOF && n == 0)) {
+        return apr_psprintf(p, "%s: cannot read", path);
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    if (mtime) {
+        *mtime = fi.mtime;
+    }
+    return NULL;
+}
+
+static const char *load_served(apr_pool_t *p, sa_file *out, const char *path)
+{
+    static const char *const any[] = { ".svg", ".png", ".pdf", ".html", NULL };
+    out->path = path;
+    out->type = file_type(path, any);
+    if (!out->type) {
+        return apr_psprintf(p, "%s: not a .svg, .png, .pdf or .html file", path);
+    }
+    return read_file(p, path, &out->data, &out->len, NULL);
 }
 
 static const struct { const char *name; const char *type; } static_files[SA_STATIC_COUNT] = {
@@ -356,31 +610,15 @@ static const struct { const char *name; const char *type; } static_files[SA_STAT
 static const char *load_static(apr_pool_t *p, sa_server_conf *c, int i)
 {
     const char *path = apr_pstrcat(p, c->template_dir, "/static/", static_files[i].name, NULL);
-    apr_file_t *f;
-    apr_finfo_t fi;
-    char *buf;
-    apr_size_t n;
-    apr_status_t rv;
-
-    if ((rv = apr_file_open(&f, path, APR_READ | APR_BINARY, 0, p)) != APR_SUCCESS
-        || (rv = apr_file_info_get(&fi, APR_FINFO_SIZE | APR_FINFO_MTIME, f)) != APR_SUCCESS) {
-        char e[128];
-        return apr_psprintf(p, "%s: cannot read: %s", path, apr_strerror(rv, e, sizeof(e)));
+    apr_time_t mtime;
+    const char *err = read_file(p, path, &c->statics[i].data, &c->statics[i].len, &mtime);
+    if (err) {
+        return err;
     }
-    n = (apr_size_t)fi.size;
-    buf = apr_palloc(p, n + 1);
-    rv = apr_file_read_full(f, buf, n, &n);
-    apr_file_close(f);
-    if (rv != APR_SUCCESS) {
-        return apr_psprintf(p, "%s: cannot read", path);
-    }
-    buf[n] = '\0';
     c->statics[i].name = static_files[i].name;
     c->statics[i].type = static_files[i].type;
-    c->statics[i].data = buf;
-    c->statics[i].len = n;
     c->statics[i].etag = apr_psprintf(p, "\"%" APR_UINT64_T_HEX_FMT "-%" APR_SIZE_T_FMT "\"",
-                                      (apr_uint64_t)fi.mtime, n);
+                                      (apr_uint64_t)mtime, c->statics[i].len);
     return NULL;
 }
 
@@ -400,8 +638,24 @@ static const char *load_files(apr_pool_t *p, sa_server_conf *c)
         }
     }
     for (i = 0; i < SA_MAIL_COUNT; i++) {
-        const char *path = apr_pstrcat(p, c->template_dir, "/", mail_files[i], NULL);
+        const char *path = apr_pstrcat(p, c->template_dir, "/", mails[i].file, NULL);
         if ((err = sa_mail_tmpl_compile_file(p, path, &c->mails[i])) != NULL) {
+            return err;
+        }
+    }
+    if ((err = sa_catalog_compile_file(p, apr_pstrcat(p, c->template_dir, "/messages.txt", NULL),
+                                       required_texts, &c->texts)) != NULL) {
+        return err;
+    }
+    default_files(p, c);
+    for (i = 0; i < 2 * SA_LOGO_FORMATS; i++) {
+        if ((err = load_served(p, &c->logos[i / SA_LOGO_FORMATS][i % SA_LOGO_FORMATS],
+                               c->logo_paths[i / SA_LOGO_FORMATS][i % SA_LOGO_FORMATS])) != NULL) {
+            return err;
+        }
+    }
+    for (i = 0; i < SA_DOC_COUNT; i++) {
+        if ((err = load_served(p, &c->docs[i], c->doc_paths[i])) != NULL) {
             return err;
         }
     }
@@ -418,6 +672,18 @@ static int same(const char *a, const char *b)
 
 static int same_files(const sa_server_conf *c, const sa_server_conf *main)
 {
+    int i;
+    for (i = 0; i < 2 * SA_LOGO_FORMATS; i++) {
+        if (!same(c->logo_paths[i / SA_LOGO_FORMATS][i % SA_LOGO_FORMATS],
+                  main->logo_paths[i / SA_LOGO_FORMATS][i % SA_LOGO_FORMATS])) {
+            return 0;
+        }
+    }
+    for (i = 0; i < SA_DOC_COUNT; i++) {
+        if (!same(c->doc_paths[i], main->doc_paths[i])) {
+            return 0;
+        }
+    }
     return main->loaded && same(c->template_dir, main->template_dir)
            && same(c->data_dir, main->data_dir) && same(c->postal_file, main->postal_file);
 }
@@ -427,6 +693,9 @@ static void share_files(sa_server_conf *c, const sa_server_conf *main)
     memcpy(c->pages, main->pages, sizeof(c->pages));
     memcpy(c->mails, main->mails, sizeof(c->mails));
     memcpy(c->statics, main->statics, sizeof(c->statics));
+    memcpy(c->logos, main->logos, sizeof(c->logos));
+    memcpy(c->docs, main->docs, sizeof(c->docs));
+    c->texts = main->texts;
     c->ref = main->ref;
     c->postal = main->postal;
 }

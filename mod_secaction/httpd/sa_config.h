@@ -10,6 +10,7 @@
 #include "sa_mail.h"
 #include "sa_state.h"
 #include "sa_postal.h"
+#include "sa_catalog.h"
 
 /* The pages the module renders, each a template file in the template dir. */
 typedef enum {
@@ -24,10 +25,50 @@ typedef enum {
     SA_PAGE_COMPLETE,
     SA_PAGE_MESSAGE,
     SA_PAGE_STATUS,
+    SA_PAGE_PRIVACY,
+    SA_PAGE_LOGIN,
+    SA_PAGE_RESET_REQUEST,
+    SA_PAGE_RESET_SET,
+    SA_PAGE_MYPAGE,
+    SA_PAGE_STEPUP,
+    SA_PAGE_STEPUP_CONFIRM,
+    SA_PAGE_EDIT,
+    SA_PAGE_EDIT_CONFIRM,
+    SA_PAGE_CONTACT,
+    SA_PAGE_CONTACT_CONFIRM,
+    SA_PAGE_STOP,
+    SA_PAGE_PASSWORD,
+    SA_PAGE_LOGO,
     SA_PAGE_COUNT
 } sa_page_id;
 
-typedef enum { SA_MAIL_RECEIVED = 0, SA_MAIL_COMPLETED, SA_MAIL_COUNT } sa_mail_id;
+typedef enum {
+    SA_MAIL_RECEIVED = 0,      /* 受付確認: the verification link */
+    SA_MAIL_COMPLETED,         /* 完了: 利用者番号 and 自己宣言ID */
+    SA_MAIL_ACCEPTED,          /* 申込受理のご連絡 */
+    SA_MAIL_RESET,             /* the password reset link */
+    SA_MAIL_PASSWORD_CHANGED,
+    SA_MAIL_DATA_CHANGED,
+    SA_MAIL_CONTACT_CONFIRM,   /* the link to the new contact address */
+    SA_MAIL_CONTACT_CHANGED,   /* the notice to the old one */
+    SA_MAIL_STEPUP,
+    SA_MAIL_STOPPED,
+    SA_MAIL_COUNT
+} sa_mail_id;
+
+/* Stored names of the mails (outbox.kind). */
+const char *sa_mail_kind(sa_mail_id id);
+
+/* A file served as it is (logo artwork, its documents), read at start-up. */
+typedef struct {
+    const char *path;
+    const char *type;          /* Content-Type, from the file name */
+    const char *data;
+    apr_size_t len;
+} sa_file;
+
+typedef enum { SA_DOC_PROCEDURE = 0, SA_DOC_GUIDELINE, SA_DOC_COUNT } sa_doc_id;
+typedef enum { SA_LOGO_SVG = 0, SA_LOGO_PNG, SA_LOGO_FORMATS } sa_logo_format;
 
 typedef struct {
     const char *url;
@@ -60,11 +101,23 @@ typedef struct {
     int mail_timeout;                /* SecActionMailTimeout, seconds */
     apr_array_header_t *links;       /* SecActionRelatedLink (sa_link) */
     const char *postal_file;         /* SecActionPostalData */
+    int login_idle;                  /* SecActionLoginIdle, seconds */
+    int login_max_age;               /* SecActionLoginMaxAge, seconds */
+    int login_slow_after;            /* SecActionLoginSlowAfter */
+    int login_max_failures;          /* SecActionLoginLock: failures ... */
+    int login_lock;                  /* ... and seconds */
+    int reset_lifetime;              /* SecActionResetLifetime, seconds */
+    int contact_lifetime;            /* SecActionContactLifetime, seconds */
+    const char *logo_paths[2][SA_LOGO_FORMATS];   /* SecActionLogoFile, [level-1][format] */
+    const char *doc_paths[SA_DOC_COUNT];          /* SecActionLogoDocument */
 
     /* loaded at configuration time */
     sa_tmpl *pages[SA_PAGE_COUNT];
     sa_mail_tmpl *mails[SA_MAIL_COUNT];
     sa_static statics[SA_STATIC_COUNT];
+    sa_catalog *texts;               /* templates/messages.txt */
+    sa_file logos[2][SA_LOGO_FORMATS];
+    sa_file docs[SA_DOC_COUNT];
     sa_refdata *ref;
     sa_postal *postal;               /* NULL: 住所検索 is not offered */
     sa_form_options form_opts;

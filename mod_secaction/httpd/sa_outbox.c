@@ -6,28 +6,26 @@
 #include "apr_optional.h"
 #include "sa_outbox.h"
 #include "sa_storage.h"
+#include "sa_decl_store.h"
+#include "sa_session.h"
+#include "sa_links.h"
+#include "sa_policy.h"
 
 APLOG_USE_MODULE(secaction);
 
-#define MAX_BACKOFF   3600   /* seconds: retry at least hourly */
 #define CLAIM_SECONDS 300    /* a claim outlives any sendmail timeout */
 #define WORKER_BATCH  20     /* mails per round of the retry thread */
 #define PURGE_SECONDS 300    /* expired wizard sessions are removed this often */
 #define POLL_STEP     (APR_USEC_PER_SEC / 5)
 
-static const char *const mail_kinds[SA_MAIL_COUNT] = {
-    [SA_MAIL_RECEIVED] = "received",
-    [SA_MAIL_COMPLETED] = "completed",
-};
-
 apr_status_t sa_outbox_enqueue(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
-                               apr_int64_t declaration_id, sa_mail_id which,
+                               apr_int64_t declaration_id, sa_mail_id which, const char *key,
                                const char *to, const apr_table_t *vals, const char **err)
 {
     const char *subject, *body, *msg;
     apr_time_t now = apr_time_now();
     const char *now_s = sa_i64(p, apr_time_sec(now));
-    const char *args[7];
+    const char *args[8];
 
     sa_mail_tmpl_fill(p, c->mails[which], vals, &subject, &body);
     msg = sa_mail_build(p, c->mail_from, to, subject, body, now, err);
@@ -35,27 +33,18 @@ apr_status_t sa_outbox_enqueue(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_con
         return APR_EINVAL;
     }
     args[0] = sa_i64(p, declaration_id);
-    args[1] = mail_kinds[which];
+    args[1] = sa_mail_kind(which);
     args[2] = c->mail_from;
     args[3] = to;
     args[4] = msg;
     args[5] = now_s;
     args[6] = now_s;
-    if (sa_db_exec(p, dbd, SA_Q_OUTBOX_INSERT, NULL, 7, args) != APR_SUCCESS) {
+    args[7] = key;
+    if (sa_db_exec(p, dbd, SA_Q_OUTBOX_INSERT, NULL, 8, args) != APR_SUCCESS) {
         *err = sa_db_error(dbd, APR_EGENERAL);
         return APR_EGENERAL;
     }
     return APR_SUCCESS;
-}
-
-/* Delay before attempt n+1 after n failed ones: base, 2*base, ... <= 1h. */
-static apr_int64_t backoff(int base, int attempts)
-{
-    apr_int64_t d = base;
-    while (attempts-- > 1 && d < MAX_BACKOFF) {
-        d *= 2;
-    }
-    return d < MAX_BACKOFF ? d : MAX_BACKOFF;
 }
 
 static int deliver_one(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
@@ -90,7 +79,7 @@ static int deliver_one(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
         return 1;
     }
     else {
-        apr_int64_t next = now + backoff(c->mail_retry, attempts);
+        apr_int64_t next = now + sa_mail_backoff(c->mail_retry, attempts);
         const char *failed[3] = { err ? err : "failed", sa_i64(p, next), id };
         ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, APLOGNO(10011)
                      "mod_secaction: mail %s not accepted by the sendmail program (attempt %d, "
@@ -121,27 +110,49 @@ int sa_outbox_deliver_due(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
     return sent;
 }
 
-/* --- the retry thread --------------------------------------------------- */
-
-/* Marks 仮申込み past their link's lifetime as 期限切れ, with their history,
- * in one transaction (see the statements for why several processes doing
- * it at once record each change once). */
-static void expire_provisional(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s)
+int sa_outbox_deliver_key(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
+                          const sa_server_conf *c, const char *key, apr_interval_time_t timeout)
 {
     apr_int64_t now = apr_time_sec(apr_time_now());
-    const char *upd[2] = { sa_i64(p, now), sa_i64(p, now) };
-    const char *hist[2] = { sa_i64(p, now), sa_i64(p, now - 3600) };
-    apr_dbd_transaction_t *t;
-    int failed = 0;
+    const char *args[3] = { key, sa_i64(p, now), sa_i64(p, now) };
+    apr_status_t rv;
+    const char **row = sa_db_row(p, dbd, SA_Q_OUTBOX_BY_KEY, 3, args, &rv);
+    return row ? deliver_one(p, dbd, s, c, row, timeout) : 0;
+}
 
-    if (sa_db_begin(p, dbd, &t) != APR_SUCCESS) {
+/* --- the retry thread --------------------------------------------------- */
+
+#define EXPIRE_BATCH 100
+
+/* Marks 仮申込み past their link's lifetime as 期限切れ, each through the
+ * store's transition function (its version check makes several processes
+ * doing it at once record each change once). */
+static void expire_provisional(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
+                               const sa_server_conf *c)
+{
+    apr_array_header_t *ids;
+    int i;
+    if (sa_decl_expired_ids(p, dbd, apr_time_sec(apr_time_now()), EXPIRE_BATCH, &ids)
+        != APR_SUCCESS) {
         return;
     }
-    failed |= sa_db_exec(p, dbd, SA_Q_EXPIRE, NULL, 2, upd) != APR_SUCCESS;
-    failed |= sa_db_exec(p, dbd, SA_Q_EXPIRE_HISTORY, NULL, 2, hist) != APR_SUCCESS;
-    if (sa_db_end(p, dbd, t, failed) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, APLOGNO(10014)
-                     "mod_secaction: expiring old 仮申込み deferred (database busy)");
+    for (i = 0; i < ids->nelts; i++) {
+        const char **row = APR_ARRAY_IDX(ids, i, const char **);
+        sa_change ch = { SA_EV_EXPIRE, SA_ACTOR_SYSTEM, "system", "mail link not used in time",
+                         NULL, 0, 0 };
+        sa_decl *d, *after;
+        apr_status_t rv;
+        if (sa_decl_by_id(p, dbd, apr_atoi64(row[0]), &d) != APR_SUCCESS || !d) {
+            continue;
+        }
+        after = sa_decl_copy(p, d);
+        after->state = sa_state_name(SA_ST_EXPIRED);
+        rv = sa_store_apply(p, dbd, c, d, after, &ch);
+        if (rv != APR_SUCCESS && rv != APR_EEXIST) {
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, APLOGNO(10014)
+                         "mod_secaction: expiring old 仮申込み deferred (database busy)");
+            return;
+        }
     }
 }
 
@@ -170,10 +181,12 @@ static void *APR_THREAD_FUNC worker_main(apr_thread_t *t, void *data)
         if (dbd) {
             sa_outbox_deliver_due(iter, dbd, w->s, c, WORKER_BATCH,
                                   apr_time_from_sec(c->mail_timeout));
-            expire_provisional(iter, dbd, w->s);
+            expire_provisional(iter, dbd, w->s, c);
             if (apr_time_now() >= next_purge) {
                 const char *now = sa_i64(iter, apr_time_now());
                 sa_db_exec(iter, dbd, SA_Q_SESSION_PURGE, NULL, 1, &now);
+                sa_login_purge(iter, dbd, c);
+                sa_link_purge(iter, dbd);
                 next_purge = apr_time_now() + apr_time_from_sec(PURGE_SECONDS);
             }
             dbd_close(w->s, dbd);

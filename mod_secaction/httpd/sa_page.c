@@ -15,17 +15,10 @@
 APLOG_USE_MODULE(secaction);
 
 #define SESS_PREFIX  "secaction."
-#define FORM_MAX     (64 * 1024)
-#define FORM_FIELDS  200
 
 static APR_OPTIONAL_FN_TYPE(ap_session_load) *session_load;
 static APR_OPTIONAL_FN_TYPE(ap_session_get) *session_get;
 static APR_OPTIONAL_FN_TYPE(ap_session_set) *session_set;
-
-static const char *const step_labels[] = {
-    "使用規約確認", "事業者情報入力", "自己宣言入力", "内容確認",
-    "受付確認", "メール確認", "宣言完了", NULL
-};
 
 void sa_page_retrieve_fns(void)
 {
@@ -73,45 +66,6 @@ const char *sa_csrf_token(request_rec *r)
         sa_sess_set(r, "csrf", t);
     }
     return t;
-}
-
-int sa_csrf_ok(request_rec *r, const apr_table_t *form)
-{
-    const char *want = sa_sess_get(r, "csrf");
-    const char *got = apr_table_get(form, "csrf");
-    return want && got && sa_secure_equal(want, got);
-}
-
-int sa_read_form(request_rec *r, apr_table_t **form)
-{
-    apr_array_header_t *pairs = NULL;
-    const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    int rv, i;
-
-    *form = apr_table_make(r->pool, 32);
-    if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
-        return HTTP_UNSUPPORTED_MEDIA_TYPE;
-    }
-    rv = ap_parse_form_data(r, NULL, &pairs, FORM_FIELDS, FORM_MAX);
-    if (rv != OK) {
-        return rv;
-    }
-    for (i = 0; pairs && i < pairs->nelts; i++) {
-        ap_form_pair_t *pair = &APR_ARRAY_IDX(pairs, i, ap_form_pair_t);
-        apr_off_t len;
-        apr_size_t size;
-        char *buf;
-        apr_brigade_length(pair->value, 1, &len);
-        if (len < 0 || len > FORM_MAX) {
-            return HTTP_REQUEST_ENTITY_TOO_LARGE;
-        }
-        size = (apr_size_t)len;
-        buf = apr_palloc(r->pool, size + 1);
-        apr_brigade_flatten(pair->value, buf, &size);
-        buf[size] = '\0';
-        apr_table_addn(*form, pair->name, buf);
-    }
-    return OK;
 }
 
 const char *sa_query_arg(request_rec *r, const char *name)
@@ -174,13 +128,15 @@ sa_tdata *sa_page_data(request_rec *r, const char *title)
 
 void sa_page_progress(request_rec *r, sa_tdata *d, int current)
 {
+    const sa_server_conf *c = SA_SCONF(r->server);
+    apr_array_header_t *labels = sa_catalog_all(r->pool, c->texts, "wizard_steps", "item");
     int i;
     sa_tdata_flag(d, "wizard", 1);
     /* only the wizard's pages start a session: a visit to TOP stores nothing */
     sa_tdata_text(d, "csrf", sa_csrf_token(r));
-    for (i = 0; step_labels[i]; i++) {
+    for (i = 0; i < labels->nelts; i++) {
         sa_tdata *it = sa_tdata_item(d, "steps");
-        sa_tdata_text(it, "label", step_labels[i]);
+        sa_tdata_text(it, "label", APR_ARRAY_IDX(labels, i, const char *));
         sa_tdata_flag(it, "current", i == current);
         sa_tdata_flag(it, "done", i < current);
         sa_tdata_text(it, "aria", i == current ? "step" : NULL);
@@ -222,18 +178,6 @@ int sa_page_send(request_rec *r, sa_page_id id, sa_tdata *d, int status)
                       "mod_secaction: client went away while a page was written");
     }
     return OK;
-}
-
-int sa_page_message(request_rec *r, int status, const char *title, const char *message,
-                    const char *link_path, const char *link_label)
-{
-    sa_tdata *d = sa_page_data(r, title);
-    sa_tdata_text(d, "message", message);
-    if (link_path) {
-        sa_tdata_text(d, "link", apr_pstrcat(r->pool, sa_mount(r), link_path, NULL));
-        sa_tdata_text(d, "link_label", link_label);
-    }
-    return sa_page_send(r, SA_PAGE_MESSAGE, d, status);
 }
 
 int sa_redirect(request_rec *r, const char *path)

@@ -1,5 +1,6 @@
-/* What every page handler needs: the session, CSRF tokens, form bodies,
- * rendering a template into the response, and 303 redirects.  Glue. */
+/* Page plumbing below the request context (sa_req.h): the wizard's
+ * mod_session session, rendering a template into the response, headers,
+ * and 303 redirects.  Glue. */
 #ifndef SA_PAGE_H
 #define SA_PAGE_H
 
@@ -18,14 +19,8 @@ const char *sa_sess_get(request_rec *r, const char *key);
 void sa_sess_set(request_rec *r, const char *key, const char *val);
 int sa_sess_available(request_rec *r);
 
-/* The session's CSRF token (created on first use). */
+/* The draft session's CSRF token (created on first use). */
 const char *sa_csrf_token(request_rec *r);
-/* Whether the form carries the session's token. */
-int sa_csrf_ok(request_rec *r, const apr_table_t *form);
-
-/* Reads an application/x-www-form-urlencoded body into a table (repeated
- * names kept).  Returns OK or an HTTP status. */
-int sa_read_form(request_rec *r, apr_table_t **form);
 
 /* Query-string parameter (decoded) or NULL. */
 const char *sa_query_arg(request_rec *r, const char *name);
@@ -37,10 +32,6 @@ void sa_page_progress(request_rec *r, sa_tdata *d, int current);
 
 /* Renders page id inside the layout with status (200 unless an error). */
 int sa_page_send(request_rec *r, sa_page_id id, sa_tdata *d, int status);
-
-/* A page that only says something: title, message, and a link onward. */
-int sa_page_message(request_rec *r, int status, const char *title, const char *message,
-                    const char *link_path, const char *link_label);
 
 /* 303 See Other to mount + path (path starts with '/'). */
 int sa_redirect(request_rec *r, const char *path);

@@ -1,17 +1,21 @@
-/* Static files, font size switch, privacy notice (see sa_site.h). */
+/* Site-wide URLs that are not part of a procedure: TOP, the style sheet
+ * and script, the font-size switch, the privacy notice.  Glue. */
 #include "httpd.h"
 #include "http_protocol.h"
 #include "apr_strings.h"
 #include "apr_lib.h"
 #include "util_cookies.h"
-#include "sa_site.h"
+#include "sa_route.h"
+#include "sa_req.h"
+#include "sa_formpage.h"
 #include "sa_page.h"
 
 APLOG_USE_MODULE(secaction);
 
-static int send_static(request_rec *r, sa_static_id id)
+static int send_static(sa_req *q, sa_static_id id)
 {
-    const sa_static *s = &SA_SCONF(r->server)->statics[id];
+    request_rec *r = q->r;
+    const sa_static *s = &q->c->statics[id];
     const char *inm = apr_table_get(r->headers_in, "If-None-Match");
     ap_set_content_type(r, s->type);
     apr_table_setn(r->headers_out, "ETag", s->etag);
@@ -27,14 +31,19 @@ static int send_static(request_rec *r, sa_static_id id)
     return OK;
 }
 
-static int css_get(request_rec *r)
+static int css_get(sa_req *q)
 {
-    return send_static(r, SA_STATIC_CSS);
+    return send_static(q, SA_STATIC_CSS);
 }
 
-static int js_get(request_rec *r)
+static int js_get(sa_req *q)
 {
-    return send_static(r, SA_STATIC_JS);
+    return send_static(q, SA_STATIC_JS);
+}
+
+static int top_get(sa_req *q)
+{
+    return sa_page_send(q->r, SA_PAGE_TOP, sa_page(q, SA_SITE_NAME), HTTP_OK);
 }
 
 /* Whether back is a plain path of ours: "/entry/company", no scheme, no
@@ -55,11 +64,12 @@ static int safe_back(const char *back)
 
 /* Remembers the chosen font size in a cookie and goes back to the page the
  * switch was pressed on. */
-static int font_get(request_rec *r)
+static int font_get(sa_req *q)
 {
+    request_rec *r = q->r;
     const char *size = sa_query_arg(r, "size");
     const char *back = sa_query_arg(r, "back");
-    const char *m = sa_mount(r);
+    const char *m = q->c->mount;
 
     size = (size && !strcmp(size, "large")) ? "large" : "normal";
     ap_cookie_write(r, SA_FONT_COOKIE, size,
@@ -68,22 +78,18 @@ static int font_get(request_rec *r)
     return sa_redirect(r, safe_back(back) ? back : "/");
 }
 
-static int privacy_get(request_rec *r)
+static int privacy_get(sa_req *q)
 {
-    return sa_page_message(r, HTTP_OK, "個人情報の取扱いについて",
-                           "ご入力いただいた担当者名、メールアドレス、電話番号、番地などの非公開情報は、"
-                           "SECURITY ACTION の自己宣言の手続き、ロゴマークの提供、ご本人への連絡のためにだけ"
-                           "利用し、公開の検索には表示しません。法令に基づく場合を除き、ご本人の同意なく"
-                           "第三者に提供することはありません。",
-                           "/", "TOPへ");
+    return sa_page_send(q->r, SA_PAGE_PRIVACY, sa_page(q, "個人情報の取扱いについて"), HTTP_OK);
 }
 
 static const sa_route routes[] = {
-    { M_GET, "/static/site.css", css_get },
-    { M_GET, "/static/site.js",  js_get },
-    { M_GET, "/font",            font_get },
-    { M_GET, "/privacy",         privacy_get },
-    { 0, NULL, NULL }
+    { M_GET, "/",                0, top_get },
+    { M_GET, "/static/site.css", 0, css_get },
+    { M_GET, "/static/site.js",  0, js_get },
+    { M_GET, "/font",            0, font_get },
+    { M_GET, "/privacy",         0, privacy_get },
+    { 0, NULL, 0, NULL }
 };
 
 const sa_route *sa_site_routes(void)

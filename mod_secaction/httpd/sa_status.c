@@ -8,7 +8,9 @@
 #include "apr_optional.h"
 #include "apr_dbd.h"
 #include "mod_dbd.h"
-#include "sa_status.h"
+#include "sa_route.h"
+#include "sa_req.h"
+#include "sa_formpage.h"
 #include "sa_storage.h"
 #include "sa_page.h"
 #include "sa_state.h"
@@ -34,10 +36,10 @@ typedef struct {
     apr_int64_t depth, oldest_age, failing;
 } status_t;
 
-static void collect(request_rec *r, status_t *st)
+static void collect(sa_req *q, status_t *st)
 {
-    APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-    ap_dbd_t *dbd = acquire ? acquire(r) : NULL;
+    request_rec *r = q->r;
+    ap_dbd_t *dbd = sa_db(q);
     apr_int64_t now = apr_time_sec(apr_time_now());
     const char *hour_ago = sa_i64(r->pool, now - 3600), **row;
     apr_array_header_t *rows;
@@ -90,9 +92,10 @@ static int send_auto(request_rec *r, const status_t *st)
     return OK;
 }
 
-static int send_html(request_rec *r, const status_t *st)
+static int send_html(sa_req *q, const status_t *st)
 {
-    sa_tdata *d = sa_page_data(r, "mod_secaction status");
+    request_rec *r = q->r;
+    sa_tdata *d = sa_page(q, "mod_secaction status");
     apr_size_t i;
     sa_tdata_text(d, "db_state", st->reachable ? "reachable" : "NOT reachable");
     sa_tdata_text(d, "schema_version", st->schema);
@@ -110,15 +113,22 @@ static int send_html(request_rec *r, const status_t *st)
     return sa_page_send(r, SA_PAGE_STATUS, d, st->reachable ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE);
 }
 
-int sa_status_handler(request_rec *r)
+static int status_get(sa_req *q)
 {
     status_t st;
-    if (r->method_number != M_GET) {
-        return HTTP_METHOD_NOT_ALLOWED;
+    collect(q, &st);
+    if (q->r->args && !strcmp(q->r->args, "auto")) {
+        return send_auto(q->r, &st);
     }
-    collect(r, &st);
-    if (r->args && !strcmp(r->args, "auto")) {
-        return send_auto(r, &st);
-    }
-    return send_html(r, &st);
+    return send_html(q, &st);
+}
+
+static const sa_route routes[] = {
+    { M_GET, "", 0, status_get },
+    { 0, NULL, 0, NULL }
+};
+
+const sa_route *sa_status_routes(void)
+{
+    return routes;
 }

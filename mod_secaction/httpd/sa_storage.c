@@ -6,37 +6,19 @@
 #include "apr_strings.h"
 #include "apr_optional.h"
 #include "sa_storage.h"
+#include "sa_decl_store.h"
+#include "sa_session.h"
+#include "sa_links.h"
 
 APLOG_USE_MODULE(secaction);
 
-static const struct { const char *label; const char *sql; } statements[] = {
-    { SA_Q_DECL_INSERT,
-      "INSERT INTO declaration (submission_key, state, level, via, kind, corp_no, corp_name,"
-      " corp_kana, rep_name, rep_kana, trade_name, url, postal, pref, city, street, building,"
-      " phone, jsic_major, jsic_middle, member, member_name, ipa_info, purpose, score, publish,"
-      " contact_name, email, survey, password_hash, token_hash, token_expires, created_at,"
-      " updated_at) VALUES (%s, 'provisional', %lld, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-      " %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %lld, %s, %s, %s, %s, %s, %s, %lld, %lld,"
-      " %lld)" },
-    { SA_Q_DECL_BY_SUBKEY,
-      "SELECT id FROM declaration WHERE submission_key = %s" },
-    { SA_Q_DECL_BY_TOKEN,
-      "SELECT id, state, token_expires, level, contact_name, email, user_no, declaration_no,"
-      " kind, corp_name, rep_name FROM declaration WHERE token_hash = %s" },
-    { SA_Q_PENDING_FOR,
-      "SELECT COUNT(*) FROM declaration WHERE email = %s AND state = 'provisional'"
-      " AND created_at >= %lld" },
-    { SA_Q_ID_TAKEN,
-      "SELECT COUNT(*) FROM declaration WHERE user_no = %s OR declaration_no = %s" },
-    { SA_Q_DECL_ISSUE,
-      "UPDATE declaration SET state = %s, user_no = %s, declaration_no = %s, declared_at = %lld,"
-      " accepted_at = %lld, updated_at = %lld WHERE id = %lld AND state = 'provisional'" },
-    { SA_Q_HISTORY_INSERT,
-      "INSERT INTO declaration_history (declaration_id, from_state, to_state, actor, note, at)"
-      " VALUES (%lld, %s, %s, %s, %s, %lld)" },
+static const sa_stmt statements[] = {
     { SA_Q_OUTBOX_INSERT,
       "INSERT INTO outbox (declaration_id, kind, sender, recipient, message, created_at,"
-      " next_attempt_at) VALUES (%lld, %s, %s, %s, %s, %lld, %lld)" },
+      " next_attempt_at, mail_key) VALUES (%lld, %s, %s, %s, %s, %lld, %lld, %s)" },
+    { SA_Q_OUTBOX_BY_KEY,
+      "SELECT id, sender, recipient, message, attempts FROM outbox WHERE mail_key = %s"
+      " AND sent_at IS NULL AND next_attempt_at <= %lld AND claimed_until < %lld" },
     { SA_Q_OUTBOX_DUE,
       "SELECT id, sender, recipient, message, attempts FROM outbox WHERE sent_at IS NULL"
       " AND next_attempt_at <= %lld AND claimed_until < %lld ORDER BY id LIMIT 20" },
@@ -60,33 +42,29 @@ static const struct { const char *label; const char *sql; } statements[] = {
       "SELECT COUNT(*) FROM declaration WHERE created_at >= %lld" },
     { SA_Q_SCHEMA_VERSION,
       "SELECT MAX(version) FROM schema_version" },
-    /* 仮申込み whose mail link was not used in time become 期限切れ; then the
-     * history of the rows just changed (those without one yet: a second
-     * process, blocked by the first's row locks, finds none left) */
-    { SA_Q_EXPIRE,
-      "UPDATE declaration SET state = 'expired', updated_at = %lld"
-      " WHERE state = 'provisional' AND token_expires < %lld" },
-    { SA_Q_EXPIRE_HISTORY,
-      "INSERT INTO declaration_history (declaration_id, from_state, to_state, actor, note, at)"
-      " SELECT d.id, 'provisional', 'expired', 'system', 'mail link not used in time', %lld"
-      " FROM declaration d WHERE d.state = 'expired' AND d.updated_at >= %lld"
-      " AND NOT EXISTS (SELECT 1 FROM declaration_history h"
-      " WHERE h.declaration_id = d.id AND h.to_state = 'expired')" },
     /* mod_session_dbd never removes expired sessions (expiry in microseconds) */
     { SA_Q_SESSION_PURGE,
       "DELETE FROM session WHERE expiry <> 0 AND expiry < %lld" },
 };
 
-int sa_storage_prepare(server_rec *s)
+void sa_storage_prepare_table(server_rec *s, const sa_stmt *table, apr_size_t n)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     apr_size_t i;
-    if (!prepare) {
+    for (i = 0; prepare && i < n; i++) {
+        prepare(s, table[i].sql, table[i].label);
+    }
+}
+
+int sa_storage_prepare(server_rec *s)
+{
+    if (!APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare)) {
         return 0;
     }
-    for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
-        prepare(s, statements[i].sql, statements[i].label);
-    }
+    sa_storage_prepare_table(s, statements, sizeof(statements) / sizeof(statements[0]));
+    sa_decl_store_register(s);
+    sa_session_register(s);
+    sa_links_register(s);
     return 1;
 }
 

@@ -9,14 +9,8 @@
 #include "mod_dbd.h"
 
 /* Statement labels. */
-#define SA_Q_DECL_INSERT      "secaction_decl_insert"
-#define SA_Q_DECL_BY_SUBKEY   "secaction_decl_by_subkey"
-#define SA_Q_DECL_BY_TOKEN    "secaction_decl_by_token"
-#define SA_Q_ID_TAKEN         "secaction_id_taken"
-#define SA_Q_PENDING_FOR      "secaction_pending_for"
-#define SA_Q_DECL_ISSUE       "secaction_decl_issue"
-#define SA_Q_HISTORY_INSERT   "secaction_history_insert"
 #define SA_Q_OUTBOX_INSERT    "secaction_outbox_insert"
+#define SA_Q_OUTBOX_BY_KEY    "secaction_outbox_by_key"
 #define SA_Q_OUTBOX_DUE       "secaction_outbox_due"
 #define SA_Q_OUTBOX_CLAIM     "secaction_outbox_claim"
 #define SA_Q_OUTBOX_SENT      "secaction_outbox_sent"
@@ -26,11 +20,19 @@
 #define SA_Q_STATUS_RECENT    "secaction_status_recent"
 #define SA_Q_SCHEMA_VERSION   "secaction_schema_version"
 #define SA_Q_SESSION_PURGE    "secaction_session_purge"
-#define SA_Q_EXPIRE_HISTORY   "secaction_expire_history"
-#define SA_Q_EXPIRE           "secaction_expire"
+
+/* A statement: its label and portable SQL.  Each store keeps its own table
+ * (sa_storage.c: outbox, status, worker; sa_decl_store.c: declarations;
+ * sa_session.c: login sessions and mailed links). */
+typedef struct {
+    const char *label;
+    const char *sql;
+} sa_stmt;
 
 /* Registers every statement with mod_dbd; false if mod_dbd is missing. */
 int sa_storage_prepare(server_rec *s);
+/* Registers one store's table (called from sa_storage_prepare). */
+void sa_storage_prepare_table(server_rec *s, const sa_stmt *table, apr_size_t n);
 
 /* Runs a statement that changes rows; *nrows (may be NULL) gets the count.
  * args are strings or NULL (SQL NULL), nargs of them. */

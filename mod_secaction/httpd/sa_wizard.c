@@ -22,10 +22,15 @@
 #include "apr_strings.h"
 #include "apr_dbd.h"
 #include "mod_dbd.h"
+#include "sa_route.h"
+#include "sa_req.h"
+#include "sa_formpage.h"
 #include "sa_wizard.h"
 #include "sa_page.h"
 #include "sa_storage.h"
 #include "sa_outbox.h"
+#include "sa_decl_store.h"
+#include "sa_text.h"
 #include "sa_form.h"
 #include "sa_kv.h"
 #include "sa_token.h"
@@ -34,242 +39,44 @@
 
 APLOG_USE_MODULE(secaction);
 
-enum { STEP_TERMS, STEP_COMPANY, STEP_DECL, STEP_CONFIRM, STEP_ACCEPTED, STEP_VERIFY,
-       STEP_COMPLETE };
-
-static const char *const company_text[] = {
+const char *const sa_company_texts[] = {
     "corp_no", "corp_name", "corp_kana", "rep_name", "rep_kana", "trade_name", "url",
     "postal", "city", "street", "building", "phone", "member_name", NULL
 };
-static const char *const decl_text[] = {
+const char *const sa_decl_texts[] = {
     "score", "contact_name", "email", "email2", NULL
 };
 
-/* --- small helpers ------------------------------------------------------ */
+/* --- the draft ------------------------------------------------------------ */
 
-static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
-
-void sa_wizard_retrieve_fns(void)
+/* The first step of the draft not yet done (the rule is the core's). */
+static sa_step first_open_step(sa_req *q)
 {
-    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
-}
-
-static ap_dbd_t *db(request_rec *r)
-{
-    ap_dbd_t *d = dbd_acquire ? dbd_acquire(r) : NULL;
-    if (!d) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10030)
-                      "mod_secaction: no database connection (check DBDriver/DBDParams)");
-    }
-    return d;
-}
-
-static int db_down(request_rec *r)
-{
-    return sa_page_message(r, HTTP_SERVICE_UNAVAILABLE, "ただいま混み合っています",
-                           "ただいま処理できませんでした。入力した内容は保存されています。"
-                           "しばらくしてから、もう一度お試しください。",
-                           "/entry/", "使用規約確認へ");
-}
-
-static apr_table_t *sess_table(request_rec *r, const char *key)
-{
-    const char *v = sa_sess_get(r, key);
-    return v ? sa_kv_decode(r->pool, v) : NULL;
-}
-
-/* The first step of the draft not yet done (STEP_TERMS .. STEP_CONFIRM). */
-static int first_open_step(request_rec *r)
-{
-    if (!sa_sess_get(r, "terms")) {
-        return STEP_TERMS;
-    }
-    if (!sa_sess_get(r, "company") || !sa_sess_get(r, "pw")) {
-        return STEP_COMPANY;
-    }
-    if (!sa_sess_get(r, "decl")) {
-        return STEP_DECL;
-    }
-    return STEP_CONFIRM;
+    return sa_wizard_first_open(sa_scope_get(q, "terms") != NULL,
+                                sa_scope_get(q, "company") != NULL,
+                                sa_scope_get(q, "pw") != NULL,
+                                sa_scope_get(q, "decl") != NULL);
 }
 
 /* Whether every step before step is done, so its page may be shown. */
-static int reached(request_rec *r, int step)
+static int reached(sa_req *q, sa_step step)
 {
-    return first_open_step(r) >= step;
+    return first_open_step(q) >= step;
 }
 
 /* That first step not yet done, as a path under the mount. */
-static const char *first_unfinished(request_rec *r)
+static const char *first_unfinished(sa_req *q)
 {
     static const char *const paths[] = {
-        [STEP_TERMS] = "/entry/", [STEP_COMPANY] = "/entry/company",
-        [STEP_DECL] = "/entry/declaration", [STEP_CONFIRM] = "/entry/confirm",
+        [SA_STEP_TERMS] = "/entry/", [SA_STEP_COMPANY] = "/entry/company",
+        [SA_STEP_DECL] = "/entry/declaration", [SA_STEP_CONFIRM] = "/entry/confirm",
     };
-    return paths[first_open_step(r)];
+    return paths[first_open_step(q)];
 }
 
-/* The wizard cannot work without its session: say so to the administrator
- * (the log) and to the applicant, instead of refusing every POST. */
-static int no_session(request_rec *r)
+static int draft_db_down(sa_req *q)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10038)
-                  "mod_secaction: no session for %s: load mod_session and mod_session_dbd and "
-                  "set \"Session On\" with SessionDBDCookieName for %s/entry (see "
-                  "conf/secaction.conf)", r->uri, sa_mount(r));
-    return sa_page_message(r, HTTP_SERVICE_UNAVAILABLE, "ただいま受け付けていません",
-                           "ただいま自己宣言の受付を停止しています。しばらくしてから、"
-                           "もう一度お試しください。", "/", "TOPへ");
-}
-
-static int csrf_refused(request_rec *r)
-{
-    return sa_page_message(r, HTTP_FORBIDDEN, "送信を受け付けられませんでした",
-                           "この送信は受け付けられませんでした。何も変更していません。"
-                           "画面を開いてから時間が経ちすぎたか、別の画面からの送信です。"
-                           "下のリンクから入力を続けてください。",
-                           first_unfinished(r), "入力を続ける");
-}
-
-/* Reads a POST form and checks its CSRF token; returns OK, or the status of
- * the page already sent. */
-static int read_post(request_rec *r, apr_table_t **form)
-{
-    int rv;
-    if (!sa_sess_available(r)) {
-        no_session(r);
-        return DONE;
-    }
-    rv = sa_read_form(r, form);
-    if (rv != OK) {
-        return sa_page_message(r, HTTP_BAD_REQUEST, "送信を受け付けられませんでした",
-                               "送信された内容を読み取れませんでした。何も変更していません。",
-                               first_unfinished(r), "入力を続ける");
-    }
-    if (!sa_csrf_ok(r, *form)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(10031)
-                      "mod_secaction: POST without a valid CSRF token refused");
-        csrf_refused(r);
-        return DONE;
-    }
-    return OK;
-}
-
-/* Keeps the values of a failed (or abandoned) POST for the next GET of
- * step, with "!field" keys holding the errors.  Passwords are never kept. */
-static void flash(request_rec *r, const char *step, const apr_table_t *form,
-                  const apr_array_header_t *errs)
-{
-    apr_table_t *f = apr_table_copy(r->pool, form);
-    int i;
-    apr_table_unset(f, "csrf");
-    apr_table_unset(f, "password");
-    apr_table_unset(f, "password2");
-    for (i = 0; errs && i < errs->nelts; i++) {
-        const sa_error *e = &APR_ARRAY_IDX(errs, i, sa_error);
-        apr_table_setn(f, apr_pstrcat(r->pool, "!", e->field, NULL), e->message);
-    }
-    sa_sess_set(r, apr_pstrcat(r->pool, "flash.", step, NULL), sa_kv_encode(r->pool, f));
-}
-
-/* The values and errors of the last refused POST of step, or NULL.  They
- * stay until that step is accepted, so a reload shows them again. */
-static apr_table_t *get_flash(request_rec *r, const char *step)
-{
-    return sess_table(r, apr_pstrcat(r->pool, "flash.", step, NULL));
-}
-
-static void clear_flash(request_rec *r, const char *step)
-{
-    sa_sess_set(r, apr_pstrcat(r->pool, "flash.", step, NULL), NULL);
-}
-
-/* Whether field (a stored comma-joined multi-value, or one of repeated
- * entries of a form) holds code. */
-static int has_value(const apr_table_t *t, const char *field, const char *code)
-{
-    const apr_array_header_t *a = apr_table_elts(t);
-    const apr_table_entry_t *e = (const apr_table_entry_t *)a->elts;
-    int i;
-    for (i = 0; i < a->nelts; i++) {
-        if (!strcmp(e[i].key, field) && sa_codes_contain(e[i].val, code)) {
-            return 1;
-        }
-    }
-    return 0;
-}
-
-/* Puts the errors of a flash into d: the summary list and "err.field". */
-static void put_errors(request_rec *r, sa_tdata *d, const apr_table_t *f)
-{
-    const apr_array_header_t *a;
-    const apr_table_entry_t *e;
-    int i, n = 0;
-    sa_tdata_list(d, "errors");
-    if (!f) {
-        return;
-    }
-    a = apr_table_elts(f);
-    e = (const apr_table_entry_t *)a->elts;
-    for (i = 0; i < a->nelts; i++) {
-        if (e[i].key[0] == '!') {
-            sa_tdata *it = sa_tdata_item(d, "errors");
-            n++;
-            sa_tdata_text(it, "href", apr_pstrcat(r->pool, "#f-", e[i].key + 1, NULL));
-            sa_tdata_text(it, "message", e[i].val);
-            sa_tdata_text(d, apr_pstrcat(r->pool, "err.", e[i].key + 1, NULL), e[i].val);
-        }
-    }
-    if (n && sa_tdata_get(d, "head_title")) {
-        /* screen readers announce the failure first */
-        sa_tdata_text(d, "head_title",
-                      apr_pstrcat(r->pool, "エラー：", sa_tdata_get(d, "head_title"), NULL));
-    }
-}
-
-static void put_texts(request_rec *r, sa_tdata *d, const apr_table_t *vals,
-                      const char *const *names)
-{
-    for (; *names; names++) {
-        const char *v = vals ? apr_table_get(vals, *names) : NULL;
-        sa_tdata_text(d, apr_pstrcat(r->pool, "v.", *names, NULL), v ? v : "");
-    }
-}
-
-static void put_refitems(sa_tdata *d, const char *list, const apr_array_header_t *items,
-                         const char *selected)
-{
-    int i;
-    sa_tdata_list(d, list);
-    for (i = 0; i < items->nelts; i++) {
-        const sa_refitem *it = &APR_ARRAY_IDX(items, i, sa_refitem);
-        sa_tdata *o = sa_tdata_item(d, list);
-        sa_tdata_text(o, "code", it->code);
-        sa_tdata_text(o, "name", it->name);
-        if (it->parent) {
-            sa_tdata_text(o, "parent", it->parent);
-        }
-        sa_tdata_flag(o, "selected", selected && !strcmp(selected, it->code));
-    }
-}
-
-static void put_choices(sa_tdata *d, const char *list, const sa_choice *ch,
-                        const apr_table_t *vals, const char *field)
-{
-    sa_tdata_list(d, list);
-    for (; ch->code; ch++) {
-        sa_tdata *o = sa_tdata_item(d, list);
-        sa_tdata_text(o, "code", ch->code);
-        sa_tdata_text(o, "label", ch->label);
-        sa_tdata_flag(o, "checked", vals && has_value(vals, field, ch->code));
-    }
-}
-
-static void put_flag(request_rec *r, sa_tdata *d, const apr_table_t *vals,
-                     const char *field, const char *code)
-{
-    const char *v = vals ? apr_table_get(vals, field) : NULL;
-    sa_tdata_flag(d, apr_pstrcat(r->pool, field, "_", code, NULL), v && !strcmp(v, code));
+    return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "draft_db_down");
 }
 
 static const char *choice_label(const sa_choice *ch, const char *code)
@@ -282,27 +89,16 @@ static const char *choice_label(const sa_choice *ch, const char *code)
     return NULL;
 }
 
-/* The common start of a form page: the values (of the last refused POST,
- * else the accepted ones), their errors, the progress bar. */
-static sa_tdata *form_page(request_rec *r, const char *step, const char *title, int stepno,
-                           const char *const *texts, apr_table_t **vals)
+/* A wizard form page: the flash or accepted values, errors, progress bar. */
+static sa_tdata *step_page(sa_req *q, const char *step, const char *title, sa_step stepno,
+                           const char *const *texts, const apr_table_t **vals)
 {
-    apr_table_t *f = get_flash(r, step);
-    sa_tdata *d = sa_page_data(r, title);
-    *vals = f ? f : sess_table(r, step);
-    sa_page_progress(r, d, stepno);
-    put_errors(r, d, f);
-    put_texts(r, d, *vals, texts);
+    sa_tdata *d = sa_form_page(q, step, title, sa_scope_table(q, step), texts, vals);
+    sa_page_progress(q->r, d, stepno);
     return d;
 }
 
-/* --- TOP and 使用規約確認 -------------------------------------------------- */
-
-static int top_get(request_rec *r)
-{
-    sa_tdata *d = sa_page_data(r, SA_SITE_NAME);
-    return sa_page_send(r, SA_PAGE_TOP, d, HTTP_OK);
-}
+/* --- 使用規約確認 ----------------------------------------------------------- */
 
 static int via_allowed(const sa_server_conf *c, const char *via)
 {
@@ -315,70 +111,61 @@ static int via_allowed(const sa_server_conf *c, const char *via)
     return 0;
 }
 
-static int terms_get(request_rec *r)
+static int terms_get(sa_req *q)
 {
-    const sa_server_conf *c = SA_SCONF(r->server);
-    const char *via = sa_query_arg(r, "via");
+    const char *via = sa_query_arg(q->r, "via");
     sa_tdata *d;
-    if (!sa_sess_available(r)) {
-        return no_session(r);
+    if (via_allowed(q->c, via)) {
+        sa_scope_set(q, "via", via);
     }
-    if (via_allowed(c, via)) {
-        sa_sess_set(r, "via", via);
-    }
-    d = sa_page_data(r, "使用規約確認");
-    sa_page_progress(r, d, STEP_TERMS);
-    sa_tdata_flag(d, "agreed", sa_sess_get(r, "terms") != NULL);
-    return sa_page_send(r, SA_PAGE_TERMS, d, HTTP_OK);
+    d = sa_page(q, "使用規約確認");
+    sa_page_progress(q->r, d, SA_STEP_TERMS);
+    sa_tdata_flag(d, "agreed", sa_scope_get(q, "terms") != NULL);
+    return sa_page_send(q->r, SA_PAGE_TERMS, d, HTTP_OK);
 }
 
-static int terms_post(request_rec *r)
+static int terms_post(sa_req *q)
 {
-    apr_table_t *form;
-    int rv = read_post(r, &form);
-    const char *agree;
-    if (rv != OK) {
-        return rv == DONE ? OK : rv;
-    }
-    agree = apr_table_get(form, "agree");
+    const char *agree = apr_table_get(q->form, "agree");
     if (!agree || strcmp(agree, "1")) {
-        return sa_redirect(r, "/entry/");
+        return sa_see_other(q, "/entry/");
     }
-    sa_sess_set(r, "terms", "1");
-    if (!sa_sess_get(r, "sub")) {
-        sa_sess_set(r, "sub", sa_token_new(r->pool));
+    sa_scope_set(q, "terms", "1");
+    if (!sa_scope_get(q, "sub")) {
+        sa_scope_set(q, "sub", sa_token_new(q->p));
     }
-    return sa_redirect(r, "/entry/company");
+    return sa_see_other(q, "/entry/company");
 }
 
 /* --- 事業者情報入力 ------------------------------------------------------- */
 
-static int company_get(request_rec *r)
+static int company_get(sa_req *q)
 {
-    const sa_server_conf *c = SA_SCONF(r->server);
-    apr_table_t *vals;
+    const sa_server_conf *c = q->c;
+    const apr_table_t *vals;
     sa_tdata *d;
 
-    if (!reached(r, STEP_COMPANY)) {
-        return sa_redirect(r, first_unfinished(r));
+    if (!reached(q, SA_STEP_COMPANY)) {
+        return sa_see_other(q, first_unfinished(q));
     }
-    d = form_page(r, "company", "事業者情報入力", STEP_COMPANY, company_text, &vals);
-    put_flag(r, d, vals, "kind", "corp");
-    put_flag(r, d, vals, "kind", "sole");
-    put_flag(r, d, vals, "member", "yes");
-    put_flag(r, d, vals, "member", "no");
-    put_flag(r, d, vals, "ipa_info", "yes");
-    put_flag(r, d, vals, "ipa_info", "no");
-    put_refitems(d, "prefs", c->ref->prefectures, vals ? apr_table_get(vals, "pref") : NULL);
-    put_refitems(d, "majors", c->ref->jsic_major, vals ? apr_table_get(vals, "jsic_major") : NULL);
-    put_refitems(d, "middles", c->ref->jsic_middle,
-                 vals ? apr_table_get(vals, "jsic_middle") : NULL);
-    sa_tdata_flag(d, "pw_set", sa_sess_get(r, "pw") != NULL);
+    d = step_page(q, "company", "事業者情報入力", SA_STEP_COMPANY, sa_company_texts, &vals);
+    sa_form_flag(q, d, vals, "kind", "corp");
+    sa_form_flag(q, d, vals, "kind", "sole");
+    sa_form_flag(q, d, vals, "member", "yes");
+    sa_form_flag(q, d, vals, "member", "no");
+    sa_form_flag(q, d, vals, "ipa_info", "yes");
+    sa_form_flag(q, d, vals, "ipa_info", "no");
+    sa_form_refitems(d, "prefs", c->ref->prefectures, vals ? apr_table_get(vals, "pref") : NULL);
+    sa_form_refitems(d, "majors", c->ref->jsic_major,
+                     vals ? apr_table_get(vals, "jsic_major") : NULL);
+    sa_form_refitems(d, "middles", c->ref->jsic_middle,
+                     vals ? apr_table_get(vals, "jsic_middle") : NULL);
+    sa_tdata_flag(d, "pw_set", sa_scope_get(q, "pw") != NULL);
     sa_tdata_flag(d, "postal_lookup", c->postal != NULL);
-    sa_tdata_text(d, "pw_min", apr_itoa(r->pool, SA_PASSWORD_MIN));
-    sa_tdata_text(d, "pw_max", apr_itoa(r->pool, SA_PASSWORD_MAX));
+    sa_tdata_text(d, "pw_min", apr_itoa(q->p, SA_PASSWORD_MIN));
+    sa_tdata_text(d, "pw_max", apr_itoa(q->p, SA_PASSWORD_MAX));
     sa_tdata_text(d, "pw_symbols", SA_PASSWORD_SYMBOLS);
-    return sa_page_send(r, SA_PAGE_COMPANY, d, HTTP_OK);
+    return sa_page_send(q->r, SA_PAGE_COMPANY, d, HTTP_OK);
 }
 
 /* "113-0021" (as sa_postal_code normalises it) -> "1130021" */
@@ -387,23 +174,21 @@ static const char *postal_digits(apr_pool_t *p, const char *code)
     return apr_pstrcat(p, apr_pstrndup(p, code, 3), code + 4, NULL);
 }
 
-/* 住所検索 without JavaScript: the company form comes back with the
+/* 住所検索 without JavaScript: the form comes back to return_path with the
  * prefecture and city filled in from the postal code (or a message beside
- * it), everything else as typed. */
-static int postal_lookup_post(request_rec *r, apr_table_t *form)
+ * it), everything else as typed.  Shared by the wizard and 登録情報の変更. */
+int sa_postal_lookup_post(sa_req *q, const char *form_name, const char *return_path)
 {
-    const sa_server_conf *c = SA_SCONF(r->server);
-    apr_array_header_t *errs = apr_array_make(r->pool, 1, sizeof(sa_error));
+    const sa_server_conf *c = q->c;
+    apr_array_header_t *errs = apr_array_make(q->p, 1, sizeof(sa_error));
     const char *code, *pref, *city, *msg;
-    sa_error *e;
 
-    msg = sa_postal_code(r->pool, apr_table_get(form, "postal"), &code);
+    msg = sa_postal_code(q->p, apr_table_get(q->form, "postal"), &code);
     if (!msg) {
-        if (sa_postal_address(r->pool, c->postal, c->ref, postal_digits(r->pool, code),
-                              &pref, &city)) {
-            apr_table_set(form, "pref", pref);
-            apr_table_set(form, "city", city);
-            apr_table_set(form, "postal", code);
+        if (sa_postal_address(q->p, c->postal, c->ref, postal_digits(q->p, code), &pref, &city)) {
+            apr_table_set(q->form, "pref", pref);
+            apr_table_set(q->form, "city", city);
+            apr_table_set(q->form, "postal", code);
         }
         else {
             msg = "この郵便番号に当てはまる住所が見つかりませんでした。都道府県と市区町村・町名を"
@@ -411,19 +196,17 @@ static int postal_lookup_post(request_rec *r, apr_table_t *form)
         }
     }
     if (msg) {
-        e = apr_array_push(errs);
-        e->field = "postal";
-        e->message = msg;
+        sa_form_error(errs, "postal", msg);
     }
-    flash(r, "company", form, errs);
-    return sa_redirect(r, "/entry/company");
+    return sa_form_refuse(q, form_name, errs, return_path);
 }
 
 /* GET /entry/postal?code=1130021: 住所検索 for the page's script, as JSON
  * {"pref":"13","city":"文京区本駒込"}; 404 {} when there is no answer. */
-static int postal_get(request_rec *r)
+static int postal_get(sa_req *q)
 {
-    const sa_server_conf *c = SA_SCONF(r->server);
+    request_rec *r = q->r;
+    const sa_server_conf *c = q->c;
     const char *code = sa_query_arg(r, "code"), *norm, *pref, *city;
     int found = 0;
 
@@ -445,109 +228,99 @@ static int postal_get(request_rec *r)
     return OK;
 }
 
-static int company_post(request_rec *r)
+static int company_post(sa_req *q)
 {
-    const sa_server_conf *c = SA_SCONF(r->server);
-    apr_table_t *form, *out = apr_table_make(r->pool, 32);
-    apr_array_header_t *errs = apr_array_make(r->pool, 8, sizeof(sa_error));
+    const sa_server_conf *c = q->c;
+    apr_table_t *out = apr_table_make(q->p, 32);
+    apr_array_header_t *errs = apr_array_make(q->p, 8, sizeof(sa_error));
     const char *password = NULL, *hash, *keep;
-    int rv = read_post(r, &form);
 
-    if (rv != OK) {
-        return rv == DONE ? OK : rv;
+    if (!reached(q, SA_STEP_COMPANY)) {
+        return sa_see_other(q, first_unfinished(q));
     }
-    if (!reached(r, STEP_COMPANY)) {
-        return sa_redirect(r, first_unfinished(r));
+    if (apr_table_get(q->form, "back")) {
+        sa_flash(q, "company", NULL, NULL);
+        return sa_see_other(q, "/entry/");
     }
-    if (apr_table_get(form, "back")) {
-        flash(r, "company", form, NULL);
-        return sa_redirect(r, "/entry/");
-    }
-    if (apr_table_get(form, "lookup")) {
-        return postal_lookup_post(r, form);
+    if (apr_table_get(q->form, "lookup")) {
+        return sa_postal_lookup_post(q, "company", "/entry/company");
     }
     /* a password set earlier in this run is kept when both fields are left empty */
-    keep = sa_sess_get(r, "pw");
-    if (sa_company_validate(r->pool, c->ref, form, out, &password, errs) > 0
-        && !(keep && sa_password_may_stay(form, errs))) {
-        flash(r, "company", form, errs);
-        return sa_redirect(r, "/entry/company");
+    keep = sa_scope_get(q, "pw");
+    if (sa_company_validate(q->p, c->ref, q->form, out, &password, errs) > 0
+        && !(keep && sa_password_may_stay(q->form, errs))) {
+        return sa_form_refuse(q, "company", errs, "/entry/company");
     }
     if (password) {
-        hash = sa_password_hash(r->pool, password, c->password_cost);
+        hash = sa_password_hash(q->p, password, c->password_cost);
         if (!hash) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10032)
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10032)
                           "mod_secaction: password hashing failed");
-            flash(r, "company", form, NULL);
-            return db_down(r);
+            sa_flash(q, "company", NULL, NULL);
+            sa_save_sessions(q);
+            return draft_db_down(q);
         }
-        sa_sess_set(r, "pw", hash);
+        sa_scope_set(q, "pw", hash);
     }
-    sa_sess_set(r, "company", sa_kv_encode(r->pool, out));
-    clear_flash(r, "company");
-    return sa_redirect(r, "/entry/declaration");
+    sa_scope_set_table(q, "company", out);
+    sa_flash_clear(q, "company");
+    return sa_see_other(q, "/entry/declaration");
 }
 
 /* --- 自己宣言入力 --------------------------------------------------------- */
 
-static int declaration_get(request_rec *r)
+static int declaration_get(sa_req *q)
 {
-    const sa_server_conf *c = SA_SCONF(r->server);
-    apr_table_t *vals;
+    const sa_server_conf *c = q->c;
+    const apr_table_t *vals;
     const char *purpose;
     sa_tdata *d;
     int i;
 
-    if (!reached(r, STEP_DECL)) {
-        return sa_redirect(r, first_unfinished(r));
+    if (!reached(q, SA_STEP_DECL)) {
+        return sa_see_other(q, first_unfinished(q));
     }
-    d = form_page(r, "decl", "自己宣言入力", STEP_DECL, decl_text, &vals);
-    put_flag(r, d, vals, "level", "1");
-    put_flag(r, d, vals, "level", "2");
-    put_flag(r, d, vals, "pledge", "1");
-    put_flag(r, d, vals, "privacy", "1");
+    d = step_page(q, "decl", "自己宣言入力", SA_STEP_DECL, sa_decl_texts, &vals);
+    sa_form_flag(q, d, vals, "level", "1");
+    sa_form_flag(q, d, vals, "level", "2");
+    sa_form_flag(q, d, vals, "pledge", "1");
+    sa_form_flag(q, d, vals, "privacy", "1");
     sa_tdata_text(d, "level1_label", choice_label(sa_levels, "1"));
     sa_tdata_text(d, "level2_label", choice_label(sa_levels, "2"));
-    put_choices(d, "publish", sa_publish_methods, vals, "publish");
-    put_choices(d, "survey", sa_survey_answers, vals, "survey");
+    sa_form_choices(d, "publish", sa_publish_methods, vals, "publish");
+    sa_form_choices(d, "survey", sa_survey_answers, vals, "survey");
     /* the flash holds the option's number, the stored draft its label */
     purpose = vals ? apr_table_get(vals, "purpose") : NULL;
     sa_tdata_list(d, "purposes");
     for (i = 0; i < c->purposes->nelts; i++) {
         const char *label = APR_ARRAY_IDX(c->purposes, i, const char *);
-        const char *code = apr_itoa(r->pool, i + 1);
+        const char *code = apr_itoa(q->p, i + 1);
         sa_tdata *o = sa_tdata_item(d, "purposes");
         sa_tdata_text(o, "code", code);
         sa_tdata_text(o, "label", label);
         sa_tdata_flag(o, "selected", purpose && (!strcmp(purpose, code) || !strcmp(purpose, label)));
     }
-    return sa_page_send(r, SA_PAGE_DECLARATION, d, HTTP_OK);
+    return sa_page_send(q->r, SA_PAGE_DECLARATION, d, HTTP_OK);
 }
 
-static int declaration_post(request_rec *r)
+static int declaration_post(sa_req *q)
 {
-    const sa_server_conf *c = SA_SCONF(r->server);
-    apr_table_t *form, *out = apr_table_make(r->pool, 16);
-    apr_array_header_t *errs = apr_array_make(r->pool, 8, sizeof(sa_error));
-    int rv = read_post(r, &form);
+    apr_table_t *out = apr_table_make(q->p, 16);
+    apr_array_header_t *errs = apr_array_make(q->p, 8, sizeof(sa_error));
 
-    if (rv != OK) {
-        return rv == DONE ? OK : rv;
+    if (!reached(q, SA_STEP_DECL)) {
+        return sa_see_other(q, first_unfinished(q));
     }
-    if (!reached(r, STEP_DECL)) {
-        return sa_redirect(r, first_unfinished(r));
+    if (apr_table_get(q->form, "back")) {
+        sa_flash(q, "decl", NULL, NULL);
+        return sa_see_other(q, "/entry/company");
     }
-    if (apr_table_get(form, "back")) {
-        flash(r, "decl", form, NULL);
-        return sa_redirect(r, "/entry/company");
+    if (sa_declaration_validate(q->p, &q->c->form_opts, q->form, out, errs) > 0) {
+        return sa_form_refuse(q, "decl", errs, "/entry/declaration");
     }
-    if (sa_declaration_validate(r->pool, &c->form_opts, form, out, errs) > 0) {
-        flash(r, "decl", form, errs);
-        return sa_redirect(r, "/entry/declaration");
-    }
-    sa_sess_set(r, "decl", sa_kv_encode(r->pool, out));
-    clear_flash(r, "decl");
-    return sa_redirect(r, "/entry/confirm");
+    sa_scope_set_table(q, "decl", out);
+    sa_flash_clear(q, "decl");
+    return sa_see_other(q, "/entry/confirm");
 }
 
 /* --- 入力内容確認 ---------------------------------------------------------- */
@@ -558,24 +331,16 @@ static const char *refname(const apr_array_header_t *items, const char *code)
     return it ? it->name : NULL;
 }
 
-static int confirm_get(request_rec *r)
+/* The labels of a declaration's stored values, as the 入力内容確認 page and
+ * the business's マイページ show them (same value names). */
+void sa_put_declaration(sa_req *q, sa_tdata *d, const apr_table_t *co, const apr_table_t *de)
 {
-    const sa_server_conf *c = SA_SCONF(r->server);
-    apr_table_t *co = sess_table(r, "company"), *de = sess_table(r, "decl");
-    const char *kind, *level, *member, *ipa;
-    sa_tdata *d;
+    const sa_server_conf *c = q->c;
+    const char *kind = apr_table_get(co, "kind"), *level = apr_table_get(de, "level");
+    const char *member = apr_table_get(co, "member"), *ipa = apr_table_get(co, "ipa_info");
 
-    if (!reached(r, STEP_CONFIRM) || !co || !de) {
-        return sa_redirect(r, first_unfinished(r));
-    }
-    d = sa_page_data(r, "入力内容確認");
-    sa_page_progress(r, d, STEP_CONFIRM);
-    put_texts(r, d, co, company_text);
-    put_texts(r, d, de, decl_text);
-    kind = apr_table_get(co, "kind");
-    level = apr_table_get(de, "level");
-    member = apr_table_get(co, "member");
-    ipa = apr_table_get(co, "ipa_info");
+    sa_form_texts(q, d, co, sa_company_texts);
+    sa_form_texts(q, d, de, sa_decl_texts);
     sa_tdata_flag(d, "corp", kind && !strcmp(kind, "corp"));
     sa_tdata_flag(d, "sole", kind && !strcmp(kind, "sole"));
     sa_tdata_text(d, "kind_label", kind && !strcmp(kind, "corp") ? "法人" : "個人事業主");
@@ -592,52 +357,23 @@ static int confirm_get(request_rec *r)
     sa_tdata_text(d, "level_name", sa_level_name(level));
     sa_tdata_text(d, "purpose", apr_table_get(de, "purpose"));
     sa_tdata_text(d, "publish_labels",
-                  sa_choice_labels(r->pool, sa_publish_methods, apr_table_get(de, "publish")));
+                  sa_choice_labels(q->p, sa_publish_methods, apr_table_get(de, "publish")));
     sa_tdata_text(d, "survey_labels",
-                  sa_choice_labels(r->pool, sa_survey_answers, apr_table_get(de, "survey")));
-    return sa_page_send(r, SA_PAGE_CONFIRM, d, HTTP_OK);
+                  sa_choice_labels(q->p, sa_survey_answers, apr_table_get(de, "survey")));
 }
 
-/* 24h -> "24時間", 90m -> "90分" (for mail texts) */
-static const char *lifetime_text(apr_pool_t *p, int secs)
+static int confirm_get(sa_req *q)
 {
-    if (secs % 86400 == 0) return apr_psprintf(p, "%d日間", secs / 86400);
-    if (secs % 3600 == 0) return apr_psprintf(p, "%d時間", secs / 3600);
-    if (secs % 60 == 0) return apr_psprintf(p, "%d分間", secs / 60);
-    return apr_psprintf(p, "%d秒間", secs);
-}
+    apr_table_t *co = sa_scope_table(q, "company"), *de = sa_scope_table(q, "decl");
+    sa_tdata *d;
 
-static const char *jst_time(apr_pool_t *p, apr_time_t t)
-{
-    apr_time_exp_t x;
-    apr_time_exp_tz(&x, t, 9 * 3600);
-    return apr_psprintf(p, "%d年%d月%d日 %02d時%02d分（日本時間）", x.tm_year + 1900,
-                        x.tm_mon + 1, x.tm_mday, x.tm_hour, x.tm_min);
-}
-
-/* The site's address for links in mails.  Never from the request's Host
- * header: anyone could then send a victim a mail whose link points at their
- * own server.  Without SecActionBaseURL, the ServerName is used. */
-static const char *base_url(request_rec *r)
-{
-    const sa_server_conf *c = SA_SCONF(r->server);
-    const server_rec *s = r->server;
-    const char *scheme;
-    apr_port_t port;
-    if (c->base_url) {
-        return c->base_url;
+    if (!reached(q, SA_STEP_CONFIRM) || !co || !de) {
+        return sa_see_other(q, first_unfinished(q));
     }
-    scheme = ap_http_scheme(r);
-    port = s->port ? s->port : ap_default_port(r);
-    return apr_psprintf(r->pool, "%s://%s%s%s%s", scheme, s->server_hostname,
-                        port == ap_default_port(r) ? "" : ":",
-                        port == ap_default_port(r) ? "" : apr_itoa(r->pool, port), sa_mount(r));
-}
-
-static const char *business_name(const apr_table_t *co)
-{
-    const char *kind = apr_table_get(co, "kind");
-    return apr_table_get(co, kind && !strcmp(kind, "corp") ? "corp_name" : "rep_name");
+    d = sa_page(q, "入力内容確認");
+    sa_page_progress(q->r, d, SA_STEP_CONFIRM);
+    sa_put_declaration(q, d, co, de);
+    return sa_page_send(q->r, SA_PAGE_CONFIRM, d, HTTP_OK);
 }
 
 static const char *nullable(const apr_table_t *t, const char *k)
@@ -646,409 +382,335 @@ static const char *nullable(const apr_table_t *t, const char *k)
     return v && *v ? v : NULL;
 }
 
-/* Stores the 仮申込み and its 受付確認 mail in one transaction.  Returns
- * APR_SUCCESS, APR_EEXIST when this run was submitted already, or an error. */
-static apr_status_t store_submission(request_rec *r, ap_dbd_t *dbd, const char *sub,
-                                     const apr_table_t *co, const apr_table_t *de)
+/* The 仮申込み of this run as a typed record. */
+static sa_decl *draft_record(sa_req *q, const char *sub, const apr_table_t *co,
+                             const apr_table_t *de, const char *token_hash, apr_int64_t expires)
 {
-    const sa_server_conf *c = SA_SCONF(r->server);
-    apr_pool_t *p = r->pool;
-    apr_time_t now = apr_time_now();
-    const char *token = sa_token_new(p);
-    apr_int64_t expires = apr_time_sec(now) + c->token_lifetime;
-    const char *now_s = sa_i64(p, apr_time_sec(now));
-    apr_table_t *mv = apr_table_make(p, 8);
-    apr_dbd_transaction_t *t;
-    const char **row, *err = NULL;
-    apr_int64_t id;
+    sa_decl *d = apr_pcalloc(q->p, sizeof(*d));
+    d->submission_key = sub;
+    d->state = sa_state_name(SA_ST_PROVISIONAL);
+    d->level = apr_atoi64(apr_table_get(de, "level"));
+    d->via = sa_scope_get(q, "via");
+#define FROM(t, f) d->f = nullable(t, #f);
+    FROM(co, kind) FROM(co, corp_no) FROM(co, corp_name) FROM(co, corp_kana) FROM(co, rep_name)
+    FROM(co, rep_kana) FROM(co, trade_name) FROM(co, url) FROM(co, postal) FROM(co, pref)
+    FROM(co, city) FROM(co, street) FROM(co, building) FROM(co, phone) FROM(co, jsic_major)
+    FROM(co, jsic_middle) FROM(co, member) FROM(co, member_name) FROM(co, ipa_info)
+    FROM(de, purpose) FROM(de, score) FROM(de, publish) FROM(de, contact_name) FROM(de, email)
+    FROM(de, survey)
+#undef FROM
+    d->password_hash = sa_scope_get(q, "pw");
+    d->token_hash = token_hash;
+    d->token_expires = expires;
+    d->created_at = apr_time_sec(apr_time_now());
+    return d;
+}
+
+/* Stores the 仮申込み and its 受付確認 mail in one transaction (through the
+ * store's transition function).  APR_SUCCESS, APR_EEXIST when this run was
+ * submitted already, or an error.  *mail_key: the mail to deliver now. */
+static apr_status_t store_submission(sa_req *q, ap_dbd_t *dbd, const char *sub,
+                                     const apr_table_t *co, const apr_table_t *de,
+                                     const char **mail_key)
+{
+    const sa_server_conf *c = q->c;
+    apr_pool_t *p = q->p;
+    const char *token = sa_token_new(p), *base = sa_base_url(q);
+    apr_int64_t expires = apr_time_sec(apr_time_now()) + c->token_lifetime;
+    sa_change_mail mail;
+    sa_change ch = { SA_EV_SUBMIT, SA_ACTOR_APPLICANT, "applicant", NULL, &mail, 1, 0 };
+    sa_decl *d, *existing;
     apr_status_t rv;
-    int failed = 0;
-    const char *args[33];
-    int n = 0;
 
     if (!token) {
         return APR_EGENERAL;
     }
-    args[n++] = sub;
-    args[n++] = apr_table_get(de, "level");
-    args[n++] = sa_sess_get(r, "via");
-    args[n++] = apr_table_get(co, "kind");
-    args[n++] = nullable(co, "corp_no");
-    args[n++] = nullable(co, "corp_name");
-    args[n++] = nullable(co, "corp_kana");
-    args[n++] = nullable(co, "rep_name");
-    args[n++] = nullable(co, "rep_kana");
-    args[n++] = nullable(co, "trade_name");
-    args[n++] = nullable(co, "url");
-    args[n++] = apr_table_get(co, "postal");
-    args[n++] = apr_table_get(co, "pref");
-    args[n++] = apr_table_get(co, "city");
-    args[n++] = apr_table_get(co, "street");
-    args[n++] = nullable(co, "building");
-    args[n++] = apr_table_get(co, "phone");
-    args[n++] = apr_table_get(co, "jsic_major");
-    args[n++] = nullable(co, "jsic_middle");
-    args[n++] = apr_table_get(co, "member");
-    args[n++] = nullable(co, "member_name");
-    args[n++] = apr_table_get(co, "ipa_info");
-    args[n++] = apr_table_get(de, "purpose");
-    args[n++] = nullable(de, "score");
-    args[n++] = nullable(de, "publish");
-    args[n++] = apr_table_get(de, "contact_name");
-    args[n++] = apr_table_get(de, "email");
-    args[n++] = nullable(de, "survey");
-    args[n++] = sa_sess_get(r, "pw");
-    args[n++] = sa_token_hash(p, token);
-    args[n++] = sa_i64(p, expires);
-    args[n++] = now_s;
-    args[n++] = now_s;
-
     /* a second submit of the same run finds the first one */
-    row = sa_db_row(p, dbd, SA_Q_DECL_BY_SUBKEY, 1, &sub, &rv);
-    if (rv != APR_SUCCESS) {
+    if ((rv = sa_decl_by_subkey(p, dbd, sub, &existing)) != APR_SUCCESS) {
         return rv;
     }
-    if (row) {
+    if (existing) {
         return APR_EEXIST;
     }
-    if (sa_db_begin(p, dbd, &t) != APR_SUCCESS) {
-        return APR_EGENERAL;
-    }
-    failed |= sa_db_exec(p, dbd, SA_Q_DECL_INSERT, NULL, n, args) != APR_SUCCESS;
-    row = failed ? NULL : sa_db_row(p, dbd, SA_Q_DECL_BY_SUBKEY, 1, &sub, &rv);
-    failed |= row == NULL;
-    if (!failed) {
-        const char *h[6];
-        id = apr_atoi64(row[0]);
-        h[0] = row[0]; h[1] = NULL; h[2] = "provisional"; h[3] = "applicant"; h[4] = NULL;
-        h[5] = now_s;
-        failed |= sa_db_exec(p, dbd, SA_Q_HISTORY_INSERT, NULL, 6, h) != APR_SUCCESS;
-        apr_table_setn(mv, "contact_name", apr_table_get(de, "contact_name"));
-        apr_table_setn(mv, "name", business_name(co));
-        apr_table_setn(mv, "level_name", sa_level_name(apr_table_get(de, "level")));
-        apr_table_setn(mv, "verify_url",
-                       apr_pstrcat(p, base_url(r), "/entry/verify?t=", token, NULL));
-        apr_table_setn(mv, "expires", jst_time(p, apr_time_from_sec(expires)));
-        apr_table_setn(mv, "lifetime", lifetime_text(p, c->token_lifetime));
-        apr_table_setn(mv, "entry_url", apr_pstrcat(p, base_url(r), "/entry/", NULL));
-        if (!failed && sa_outbox_enqueue(p, dbd, c, id, SA_MAIL_RECEIVED,
-                                         apr_table_get(de, "email"), mv, &err) != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10033)
-                          "mod_secaction: cannot queue the 受付確認 mail: %s", err);
-            failed = 1;
-        }
-    }
-    if (sa_db_end(p, dbd, t, failed) != APR_SUCCESS) {
-        /* lost a race with a concurrent submit of the same run? */
-        row = sa_db_row(p, dbd, SA_Q_DECL_BY_SUBKEY, 1, &sub, &rv);
-        return row ? APR_EEXIST : APR_EGENERAL;
-    }
-    return APR_SUCCESS;
+    d = draft_record(q, sub, co, de, sa_token_hash(p, token), expires);
+    mail.which = SA_MAIL_RECEIVED;
+    mail.to = d->email;
+    mail.vals = apr_table_make(p, 8);
+    apr_table_setn(mail.vals, "contact_name", d->contact_name);
+    apr_table_setn(mail.vals, "name", sa_decl_name(p, d));
+    apr_table_setn(mail.vals, "level_name", sa_level_name(apr_table_get(de, "level")));
+    apr_table_setn(mail.vals, "verify_url", apr_pstrcat(p, base, "/entry/verify?t=", token, NULL));
+    apr_table_setn(mail.vals, "expires", sa_text_datetime(p, apr_time_from_sec(expires)));
+    apr_table_setn(mail.vals, "lifetime", sa_text_duration(p, c->token_lifetime));
+    apr_table_setn(mail.vals, "entry_url", apr_pstrcat(p, base, "/entry/", NULL));
+    rv = sa_store_apply(p, dbd, c, NULL, d, &ch);
+    *mail_key = mail.key;
+    return rv;
 }
 
-/* After a commit, hand the new mail to the sendmail program at once, so it
- * arrives while the applicant waits.  Bounded (one mail, a short timeout) so
- * a slow mail server or a backlog never holds the page; the retry thread
- * takes over from there. */
+/* After a commit, hand the request's own mail to the sendmail program at
+ * once, so it arrives while the applicant waits.  Bounded (one mail, a
+ * short timeout) so a slow mail server never holds the page; the retry
+ * worker takes over from there. */
 #define REQUEST_MAIL_TIMEOUT apr_time_from_sec(10)
-static void deliver_now(request_rec *r, ap_dbd_t *dbd)
+void sa_deliver_now(sa_req *q, const char *mail_key)
 {
-    const sa_server_conf *c = SA_SCONF(r->server);
-    apr_interval_time_t t = apr_time_from_sec(c->mail_timeout);
-    sa_outbox_deliver_due(r->pool, dbd, r->server, c, 1,
-                          t < REQUEST_MAIL_TIMEOUT ? t : REQUEST_MAIL_TIMEOUT);
+    apr_interval_time_t t = apr_time_from_sec(q->c->mail_timeout);
+    ap_dbd_t *dbd = sa_db(q);
+    if (dbd && mail_key) {
+        sa_outbox_deliver_key(q->p, dbd, q->r->server, q->c, mail_key,
+                              t < REQUEST_MAIL_TIMEOUT ? t : REQUEST_MAIL_TIMEOUT);
+    }
 }
 
 /* Whether address has had too many 仮申込み in the last hour (a second
  * submit of this same run is not a new one). */
-static int too_many_pending(request_rec *r, ap_dbd_t *dbd, const char *address,
-                            const char *sub)
+static int too_many_pending(sa_req *q, ap_dbd_t *dbd, const char *address, const char *sub)
 {
-    const char *args[2] = { address, sa_i64(r->pool, apr_time_sec(apr_time_now()) - 3600) };
-    const char **row;
-    apr_status_t rv;
-    if (sa_db_row(r->pool, dbd, SA_Q_DECL_BY_SUBKEY, 1, &sub, &rv)) {
+    sa_decl *same;
+    long n = 0;
+    if (sa_decl_by_subkey(q->p, dbd, sub, &same) == APR_SUCCESS && same) {
         return 0;
     }
-    row = sa_db_row(r->pool, dbd, SA_Q_PENDING_FOR, 2, args, &rv);
-    if (row && !sa_pending_allowed((long)apr_atoi64(row[0]))) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(10037)
+    if (sa_decl_pending_for(q->p, dbd, address, apr_time_sec(apr_time_now()) - 3600, &n)
+        == APR_SUCCESS && !sa_pending_allowed(n)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, APLOGNO(10037)
                       "mod_secaction: submission refused: too many pending for one address");
         return 1;
     }
     return 0;
 }
 
-static int confirm_post(request_rec *r)
+static int confirm_post(sa_req *q)
 {
-    apr_table_t *form, *co, *de;
-    const char *sub;
+    apr_table_t *co, *de, *acc;
+    const char *sub, *key = NULL;
     ap_dbd_t *dbd;
     apr_status_t st;
-    int rv = read_post(r, &form);
+    int rv;
 
-    if (rv != OK) {
-        return rv == DONE ? OK : rv;
-    }
-    co = sess_table(r, "company");
-    de = sess_table(r, "decl");
-    sub = sa_sess_get(r, "sub");
-    if (!co || !de || !sub || !sa_sess_get(r, "pw")) {
+    co = sa_scope_table(q, "company");
+    de = sa_scope_table(q, "decl");
+    sub = sa_scope_get(q, "sub");
+    if (!co || !de || !sub || !sa_scope_get(q, "pw")) {
         /* the draft is gone because this run was submitted already */
-        return sa_redirect(r, sa_sess_get(r, "accepted") ? "/entry/accepted"
-                                                         : first_unfinished(r));
+        return sa_see_other(q, sa_scope_get(q, "accepted") ? "/entry/accepted"
+                                                           : first_unfinished(q));
     }
-    if (apr_table_get(form, "change")) {
-        return sa_redirect(r, "/entry/company");
+    if (apr_table_get(q->form, "change")) {
+        return sa_see_other(q, "/entry/company");
     }
-    if (!apr_table_get(form, "submit")) {
-        return sa_redirect(r, "/entry/confirm");
+    if (!apr_table_get(q->form, "submit")) {
+        return sa_see_other(q, "/entry/confirm");
     }
-    if (!(dbd = db(r))) {
-        return db_down(r);
+    if (!(dbd = sa_db(q))) {
+        return draft_db_down(q);
     }
-    if (too_many_pending(r, dbd, apr_table_get(de, "email"), sub)) {
-        return sa_page_message(r, HTTP_TOO_MANY_REQUESTS, "しばらくしてからお試しください",
-                               "このメールアドレスには、確認のメールをすでに何通もお送りしています。"
-                               "届いているメールのリンクから手続きを完了するか、1時間ほどしてから"
-                               "もう一度お試しください。入力した内容は保存されています。",
-                               "/entry/confirm", "入力内容確認へ戻る");
+    if (too_many_pending(q, dbd, apr_table_get(de, "email"), sub)) {
+        return sa_msg(q, HTTP_TOO_MANY_REQUESTS, "too_many_pending");
     }
-    st = store_submission(r, dbd, sub, co, de);
+    st = store_submission(q, dbd, sub, co, de, &key);
     if (st != APR_SUCCESS && st != APR_EEXIST) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10034)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10034)
                       "mod_secaction: cannot store a declaration: %s", sa_db_error(dbd, st));
-        return db_down(r);
+        return draft_db_down(q);
     }
     /* the draft leaves the session; the 受付確認 page keeps what it shows */
-    {
-        apr_table_t *acc = apr_table_make(r->pool, 2);
-        apr_table_setn(acc, "email", apr_table_get(de, "email"));
-        apr_table_setn(acc, "level", apr_table_get(de, "level"));
-        sa_sess_set(r, "accepted", sa_kv_encode(r->pool, acc));
-    }
-    sa_sess_set(r, "company", NULL);
-    sa_sess_set(r, "decl", NULL);
-    sa_sess_set(r, "pw", NULL);
-    sa_sess_set(r, "terms", NULL);
-    sa_sess_set(r, "sub", NULL);
-    sa_sess_set(r, "via", NULL);
-    clear_flash(r, "company");
-    clear_flash(r, "decl");
+    acc = apr_table_make(q->p, 2);
+    apr_table_setn(acc, "email", apr_table_get(de, "email"));
+    apr_table_setn(acc, "level", apr_table_get(de, "level"));
+    sa_scope_set_table(q, "accepted", acc);
+    sa_scope_set(q, "company", NULL);
+    sa_scope_set(q, "decl", NULL);
+    sa_scope_set(q, "pw", NULL);
+    sa_scope_set(q, "terms", NULL);
+    sa_scope_set(q, "sub", NULL);
+    sa_scope_set(q, "via", NULL);
+    sa_flash_clear(q, "company");
+    sa_flash_clear(q, "decl");
     if (st == APR_SUCCESS) {
-        deliver_now(r, dbd);
+        sa_deliver_now(q, key);
     }
-    return sa_redirect(r, "/entry/accepted");
+    rv = sa_see_other(q, "/entry/accepted");
+    return rv;
 }
 
 /* --- 受付確認 --------------------------------------------------------------- */
 
-static int accepted_get(request_rec *r)
+static int accepted_get(sa_req *q)
 {
-    const sa_server_conf *c = SA_SCONF(r->server);
-    apr_table_t *acc = sess_table(r, "accepted");
-    apr_table_t *mv = apr_table_make(r->pool, 1);
+    const sa_server_conf *c = q->c;
+    apr_table_t *acc = sa_scope_table(q, "accepted");
+    apr_table_t *mv = apr_table_make(q->p, 1);
     const char *subject, *body;
     sa_tdata *d;
     if (!acc) {
-        return sa_redirect(r, first_unfinished(r));
+        return sa_see_other(q, first_unfinished(q));
     }
     /* the subject exactly as the mail template writes it */
     apr_table_setn(mv, "level_name", sa_level_name(apr_table_get(acc, "level")));
-    sa_mail_tmpl_fill(r->pool, c->mails[SA_MAIL_RECEIVED], mv, &subject, &body);
-    d = sa_page_data(r, "受付確認");
-    sa_page_progress(r, d, STEP_ACCEPTED);
+    sa_mail_tmpl_fill(q->p, c->mails[SA_MAIL_RECEIVED], mv, &subject, &body);
+    d = sa_page(q, "受付確認");
+    sa_page_progress(q->r, d, SA_STEP_ACCEPTED);
     sa_tdata_text(d, "email", apr_table_get(acc, "email"));
     sa_tdata_text(d, "subject", subject);
-    sa_tdata_text(d, "lifetime", lifetime_text(r->pool, c->token_lifetime));
+    sa_tdata_text(d, "lifetime", sa_text_duration(q->p, c->token_lifetime));
     sa_tdata_text(d, "mail_from", c->mail_from);
-    return sa_page_send(r, SA_PAGE_ACCEPTED, d, HTTP_OK);
+    return sa_page_send(q->r, SA_PAGE_ACCEPTED, d, HTTP_OK);
 }
 
 /* --- the mail link and 宣言完了 --------------------------------------------- */
 
 #define ISSUE_TRIES 5
 
-/* Issues the IDs of declaration row (from SA_Q_DECL_BY_TOKEN) and queues the
- * 完了 mail, in one transaction.  APR_EEXIST: completed concurrently. */
-static apr_status_t issue_ids(request_rec *r, ap_dbd_t *dbd, const char **row,
-                              const char **user_no, const char **decl_no)
+/* Issues the IDs of declaration d and queues the 完了 mail, in one
+ * transaction through the store.  APR_EEXIST: completed concurrently. */
+static apr_status_t issue_ids(sa_req *q, ap_dbd_t *dbd, const sa_decl *d, sa_decl **done,
+                              const char **mail_key)
 {
-    const sa_server_conf *c = SA_SCONF(r->server);
-    apr_pool_t *p = r->pool;
+    const sa_server_conf *c = q->c;
+    apr_pool_t *p = q->p;
     sa_state to = sa_state_on_verify(c->accept_mode);
-    const char *now_s = sa_i64(p, apr_time_sec(apr_time_now()));
+    const char *base = sa_base_url(q);
     int attempt;
 
     for (attempt = 0; attempt < ISSUE_TRIES; attempt++) {
-        apr_dbd_transaction_t *t;
-        apr_table_t *mv = apr_table_make(p, 8);
-        const char *u = sa_id_new(p), *dn = sa_id_new(p), **taken, *err = NULL;
-        const char *q[2], *h[6], *upd[7];
+        const char *u = sa_id_new(p), *dn = sa_id_new(p);
+        sa_change_mail mail;
+        sa_change ch = { SA_EV_VERIFY, SA_ACTOR_APPLICANT, "applicant", "mail link", &mail, 1, 0 };
+        sa_decl *after;
         apr_status_t rv;
-        int failed = 0, n = 0;
+        int taken = 1;
 
-        if (!u || !dn || !strcmp(u, dn)) {
-            continue;
-        }
-        q[0] = u; q[1] = dn;
-        taken = sa_db_row(p, dbd, SA_Q_ID_TAKEN, 2, q, &rv);
-        if (!taken || apr_atoi64(taken[0]) > 0) {
+        if (!u || !dn || !strcmp(u, dn) || !sa_decl_id_taken(p, dbd, u, dn, &taken) || taken) {
             continue;   /* a collision (or an error): draw again */
         }
-        if (sa_db_begin(p, dbd, &t) != APR_SUCCESS) {
-            return APR_EGENERAL;
-        }
-        upd[0] = sa_state_name(to); upd[1] = u; upd[2] = dn; upd[3] = now_s;
-        upd[4] = to == SA_ST_ACCEPTED ? now_s : NULL; upd[5] = now_s; upd[6] = row[0];
-        failed |= sa_db_exec(p, dbd, SA_Q_DECL_ISSUE, &n, 7, upd) != APR_SUCCESS;
-        if (!failed && n != 1) {
-            sa_db_end(p, dbd, t, 1);
-            return APR_EEXIST;
-        }
-        h[0] = row[0]; h[1] = "provisional"; h[2] = sa_state_name(to); h[3] = "applicant";
-        h[4] = "mail link"; h[5] = now_s;
-        failed |= sa_db_exec(p, dbd, SA_Q_HISTORY_INSERT, NULL, 6, h) != APR_SUCCESS;
-        apr_table_setn(mv, "contact_name", row[4]);
-        apr_table_setn(mv, "name", !strcmp(row[8] ? row[8] : "", "corp") ? row[9] : row[10]);
-        apr_table_setn(mv, "level_name", sa_level_name(row[3]));
-        apr_table_setn(mv, "user_no", u);
-        apr_table_setn(mv, "declaration_no", dn);
-        apr_table_setn(mv, "login_url", apr_pstrcat(p, base_url(r), "/login", NULL));
-        apr_table_setn(mv, "top_url", apr_pstrcat(p, base_url(r), "/", NULL));
+        after = sa_decl_copy(p, d);
+        after->state = sa_state_name(to);
+        after->user_no = u;
+        after->declaration_no = dn;
+        after->declared_at = apr_time_sec(apr_time_now());
+        after->accepted_at = to == SA_ST_ACCEPTED ? after->declared_at : 0;
+        mail.which = SA_MAIL_COMPLETED;
+        mail.to = d->email;
+        mail.vals = apr_table_make(p, 8);
+        apr_table_setn(mail.vals, "contact_name", d->contact_name);
+        apr_table_setn(mail.vals, "name", sa_decl_name(p, d));
+        apr_table_setn(mail.vals, "level_name", sa_level_name(apr_itoa(p, (int)d->level)));
+        apr_table_setn(mail.vals, "user_no", u);
+        apr_table_setn(mail.vals, "declaration_no", dn);
+        apr_table_setn(mail.vals, "login_url", apr_pstrcat(p, base, "/login", NULL));
+        apr_table_setn(mail.vals, "top_url", apr_pstrcat(p, base, "/", NULL));
         if (to == SA_ST_ACCEPTED) {
-            apr_table_setn(mv, "accepted", "1");
+            apr_table_setn(mail.vals, "accepted", "1");
         }
-        if (!failed && sa_outbox_enqueue(p, dbd, c, apr_atoi64(row[0]), SA_MAIL_COMPLETED,
-                                         row[5], mv, &err) != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10035)
-                          "mod_secaction: cannot queue the 完了 mail: %s", err);
-            failed = 1;
-        }
-        if (sa_db_end(p, dbd, t, failed) == APR_SUCCESS) {
-            *user_no = u;
-            *decl_no = dn;
+        rv = sa_store_apply(p, dbd, c, d, after, &ch);
+        if (rv == APR_SUCCESS) {
+            *done = after;
+            *mail_key = mail.key;
             return APR_SUCCESS;
+        }
+        if (rv == APR_EEXIST) {
+            return APR_EEXIST;
         }
         /* a unique constraint hit by a concurrent issue: draw again */
     }
     return APR_EGENERAL;
 }
 
-static int verify_message(request_rec *r, int status, const char *title, const char *msg,
-                          const char *link, const char *label)
+static int verify_page(sa_req *q, int status, const char *id)
 {
-    sa_tdata *d = sa_page_data(r, title);
-    sa_page_progress(r, d, STEP_VERIFY);
-    sa_tdata_text(d, "message", msg);
-    sa_tdata_text(d, "link", apr_pstrcat(r->pool, sa_mount(r), link, NULL));
-    sa_tdata_text(d, "link_label", label);
-    return sa_page_send(r, SA_PAGE_VERIFY, d, status);
+    sa_tdata *d = sa_msg_data(q, id);
+    sa_page_progress(q->r, d, SA_STEP_VERIFY);
+    return sa_page_send(q->r, SA_PAGE_VERIFY, d, status);
 }
 
-static int verify_unknown(request_rec *r)
+static int verify_get(sa_req *q)
 {
-    return verify_message(r, HTTP_NOT_FOUND, "リンクが確認できません",
-                          "このリンクは確認できませんでした。メールに記載されたURLを、"
-                          "途中で切れないよう全体をコピーして開いてください。"
-                          "それでも開けない場合は、お手数ですが最初から自己宣言をやり直してください。",
-                          "/entry/", "最初から自己宣言する");
-}
-
-static int verify_get(request_rec *r)
-{
-    const char *token = sa_query_arg(r, "t"), **row, *u = NULL, *dn = NULL;
-    const char *hash;
+    const char *token = sa_query_arg(q->r, "t"), *key = NULL;
     ap_dbd_t *dbd;
+    sa_decl *d, *done;
     apr_status_t rv;
-    int expired;
 
     if (!token || !sa_token_wellformed(token)) {
-        return verify_unknown(r);
+        return verify_page(q, HTTP_NOT_FOUND, "verify_unknown");
     }
-    if (!(dbd = db(r))) {
-        return db_down(r);
+    if (!(dbd = sa_db(q))) {
+        return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
     }
-    hash = sa_token_hash(r->pool, token);
-    row = sa_db_row(r->pool, dbd, SA_Q_DECL_BY_TOKEN, 1, &hash, &rv);
-    if (rv != APR_SUCCESS) {
-        return db_down(r);
+    if (sa_decl_by_token(q->p, dbd, sa_token_hash(q->p, token), &d) != APR_SUCCESS) {
+        return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
     }
-    if (!row) {
-        return verify_unknown(r);
+    if (!d) {
+        return verify_page(q, HTTP_NOT_FOUND, "verify_unknown");
     }
-    expired = apr_atoi64(row[2]) < apr_time_sec(apr_time_now());
-    switch (sa_verify_decide(sa_state_parse(row[1]), expired)) {
+    switch (sa_verify_decide(sa_state_parse(d->state),
+                             d->token_expires < apr_time_sec(apr_time_now()))) {
     case SA_VERIFY_ISSUE:
-        rv = issue_ids(r, dbd, row, &u, &dn);
+        rv = issue_ids(q, dbd, d, &done, &key);
         if (rv == APR_EEXIST) {
             break;
         }
         if (rv != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, APLOGNO(10036)
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10036)
                           "mod_secaction: cannot complete a declaration: %s",
                           sa_db_error(dbd, rv));
-            return db_down(r);
+            return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
         }
-        deliver_now(r, dbd);
+        sa_deliver_now(q, key);
         {
-            apr_table_t *done = apr_table_make(r->pool, 3);
-            apr_table_setn(done, "user_no", u);
-            apr_table_setn(done, "declaration_no", dn);
-            apr_table_setn(done, "level", row[3]);
-            sa_sess_set(r, "complete", sa_kv_encode(r->pool, done));
+            apr_table_t *t = apr_table_make(q->p, 3);
+            apr_table_setn(t, "user_no", done->user_no);
+            apr_table_setn(t, "declaration_no", done->declaration_no);
+            apr_table_setn(t, "level", apr_itoa(q->p, (int)done->level));
+            sa_scope_set_table(q, "complete", t);
         }
-        return sa_redirect(r, "/entry/complete");
+        return sa_see_other(q, "/entry/complete");
     case SA_VERIFY_EXPIRED:
-        return verify_message(r, HTTP_GONE, "リンクの有効期限が切れています",
-                              "このリンクの有効期限が過ぎたため、自己宣言を完了できませんでした。"
-                              "お手数ですが、最初から自己宣言をやり直してください。",
-                              "/entry/", "最初から自己宣言する");
+        return verify_page(q, HTTP_GONE, "verify_expired");
     case SA_VERIFY_UNKNOWN:
-        return verify_unknown(r);
+        return verify_page(q, HTTP_NOT_FOUND, "verify_unknown");
     case SA_VERIFY_DONE:
         break;
     }
-    return verify_message(r, HTTP_OK, "自己宣言はすでに完了しています",
-                          "この自己宣言の手続きはすでに完了しています。利用者番号と自己宣言IDは"
-                          "「自己宣言完了のお知らせ」メールでお知らせしています。",
-                          "/", "TOPへ");
+    return verify_page(q, HTTP_OK, "verify_done");
 }
 
-static int complete_get(request_rec *r)
+static int complete_get(sa_req *q)
 {
-    const sa_server_conf *c = SA_SCONF(r->server);
-    apr_table_t *done = sess_table(r, "complete");
+    apr_table_t *done = sa_scope_table(q, "complete");
     sa_tdata *d;
     if (!done) {
-        return sa_redirect(r, first_unfinished(r));
+        return sa_see_other(q, first_unfinished(q));
     }
-    d = sa_page_data(r, "宣言完了");
-    sa_page_progress(r, d, STEP_COMPLETE);
+    d = sa_page(q, "宣言完了");
+    sa_page_progress(q->r, d, SA_STEP_COMPLETE);
     sa_tdata_text(d, "user_no", apr_table_get(done, "user_no"));
     sa_tdata_text(d, "declaration_no", apr_table_get(done, "declaration_no"));
     sa_tdata_text(d, "level_name", sa_level_name(apr_table_get(done, "level")));
-    sa_tdata_flag(d, "accepted", c->accept_mode == SA_ACCEPT_IMMEDIATE);
-    return sa_page_send(r, SA_PAGE_COMPLETE, d, HTTP_OK);
+    sa_tdata_flag(d, "accepted", q->c->accept_mode == SA_ACCEPT_IMMEDIATE);
+    return sa_page_send(q->r, SA_PAGE_COMPLETE, d, HTTP_OK);
 }
 
 /* --- routes ---------------------------------------------------------------- */
 
+#define DRAFT SA_R_DRAFT
+#define FORM  (SA_R_DRAFT | SA_R_FORM)
+
 static const sa_route routes[] = {
-    { M_GET,  "/",                  top_get },
-    { M_GET,  "/entry/",            terms_get },
-    { M_POST, "/entry/",            terms_post },
-    { M_GET,  "/entry/company",     company_get },
-    { M_POST, "/entry/company",     company_post },
-    { M_GET,  "/entry/declaration", declaration_get },
-    { M_POST, "/entry/declaration", declaration_post },
-    { M_GET,  "/entry/confirm",     confirm_get },
-    { M_POST, "/entry/confirm",     confirm_post },
-    { M_GET,  "/entry/accepted",    accepted_get },
-    { M_GET,  "/entry/verify",      verify_get },
-    { M_GET,  "/entry/complete",    complete_get },
-    { M_GET,  "/entry/postal",      postal_get },
-    { 0, NULL, NULL }
+    { M_GET,  "/entry/",            DRAFT, terms_get },
+    { M_POST, "/entry/",            FORM,  terms_post },
+    { M_GET,  "/entry/company",     DRAFT, company_get },
+    { M_POST, "/entry/company",     FORM,  company_post },
+    { M_GET,  "/entry/declaration", DRAFT, declaration_get },
+    { M_POST, "/entry/declaration", FORM,  declaration_post },
+    { M_GET,  "/entry/confirm",     DRAFT, confirm_get },
+    { M_POST, "/entry/confirm",     FORM,  confirm_post },
+    { M_GET,  "/entry/accepted",    DRAFT, accepted_get },
+    { M_GET,  "/entry/verify",      DRAFT, verify_get },
+    { M_GET,  "/entry/complete",    DRAFT, complete_get },
+    { M_GET,  "/entry/postal",      0,     postal_get },
+    { 0, NULL, 0, NULL }
 };
 
 const sa_route *sa_wizard_routes(void)

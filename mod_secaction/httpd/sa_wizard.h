@@ -1,17 +1,21 @@
-/* The applicant's wizard pages.  Glue. */
+/* What the wizard shares with the business's own pages.  Glue. */
 #ifndef SA_WIZARD_H
 #define SA_WIZARD_H
 
-#include "httpd.h"
+#include "sa_req.h"
 
-/* One URL under the mount: method number (M_GET, M_POST), path, handler. */
-typedef struct {
-    int method;
-    const char *path;
-    int (*handler)(request_rec *r);
-} sa_route;
+/* The text fields of the company and declaration steps ("v.NAME"). */
+extern const char *const sa_company_texts[];
+extern const char *const sa_decl_texts[];
 
-const sa_route *sa_wizard_routes(void);
-void sa_wizard_retrieve_fns(void);
+/* 住所検索 without JavaScript for form form_name, back to return_path. */
+int sa_postal_lookup_post(sa_req *q, const char *form_name, const char *return_path);
+
+/* The values and labels of a declaration (company and declaration tables
+ * of stored values) as the 入力内容確認 page and マイページ show them. */
+void sa_put_declaration(sa_req *q, sa_tdata *d, const apr_table_t *co, const apr_table_t *de);
+
+/* Hands the mail queued under key to the sendmail program now (bounded). */
+void sa_deliver_now(sa_req *q, const char *mail_key);
 
 #endif

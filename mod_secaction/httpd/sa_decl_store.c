@@ -1,0 +1,290 @@
+/* The declaration store (see sa_decl_store.h).  Its statements are made
+ * from SA_DECL_COLUMNS, so the record, the SELECT, the INSERT and the
+ * UPDATE cannot drift apart. */
+#include "httpd.h"
+#include "http_log.h"
+#include "apr_strings.h"
+#include "sa_decl_store.h"
+#include "sa_storage.h"
+#include "sa_outbox.h"
+#include "sa_links.h"
+#include "sa_token.h"
+#include "sa_text.h"
+
+APLOG_USE_MODULE(secaction);
+
+#define PH_T "%s"
+#define PH_S "%lld"
+#define PH_I "%lld"
+#define PH_Z "%lld"
+#define COL(name, kind) #name ", "
+#define PH(name, kind) PH_##kind ", "
+#define SET(name, kind) #name " = " PH_##kind ", "
+#define COLS SA_DECL_COLUMNS(COL)
+
+#define Q_INSERT   "secaction_decl_insert"
+#define Q_UPDATE   "secaction_decl_update"
+#define Q_BY_ID    "secaction_decl_by_id"
+#define Q_BY_TOKEN "secaction_decl_by_token"
+#define Q_BY_USER  "secaction_decl_by_user"
+#define Q_BY_SUB   "secaction_decl_by_subkey"
+#define Q_HISTORY  "secaction_history_insert"
+#define Q_HIST_GET "secaction_history_get"
+#define Q_EXPIRED  "secaction_decl_expired"
+#define Q_ID_TAKEN "secaction_id_taken"
+#define Q_PENDING  "secaction_pending_for"
+#define Q_GUARD    "secaction_login_guard"
+
+#define SELECT_DECL "SELECT " COLS "id, version FROM declaration"
+
+static const sa_stmt statements[] = {
+    { Q_INSERT, "INSERT INTO declaration (" COLS "version) VALUES ("
+                SA_DECL_COLUMNS(PH) "0)" },
+    { Q_UPDATE, "UPDATE declaration SET " SA_DECL_COLUMNS(SET) "version = version + 1"
+                " WHERE id = %lld AND version = %lld" },
+    { Q_BY_ID, SELECT_DECL " WHERE id = %lld" },
+    { Q_BY_TOKEN, SELECT_DECL " WHERE token_hash = %s" },
+    { Q_BY_USER, SELECT_DECL " WHERE user_no = %s" },
+    { Q_BY_SUB, SELECT_DECL " WHERE submission_key = %s" },
+    { Q_HISTORY, "INSERT INTO declaration_history (declaration_id, from_state, to_state, actor,"
+                 " note, at, event) VALUES (%lld, %s, %s, %s, %s, %lld, %s)" },
+    { Q_HIST_GET, "SELECT event, from_state, to_state, actor, note, at FROM declaration_history"
+                  " WHERE declaration_id = %lld ORDER BY id" },
+    { Q_EXPIRED, "SELECT id FROM declaration WHERE state = 'provisional' AND token_expires < %lld"
+                 " ORDER BY id LIMIT %lld" },
+    { Q_ID_TAKEN, "SELECT COUNT(*) FROM declaration WHERE user_no IN (%s, %s)"
+                  " OR declaration_no IN (%s, %s)" },
+    { Q_PENDING, "SELECT COUNT(*) FROM declaration WHERE email = %s AND state = 'provisional'"
+                 " AND created_at >= %lld" },
+    { Q_GUARD, "UPDATE declaration SET login_failures = %lld, login_last_failure = %lld,"
+               " login_locked_until = %lld WHERE id = %lld" },
+};
+
+void sa_decl_store_register(server_rec *s)
+{
+    sa_storage_prepare_table(s, statements, sizeof(statements) / sizeof(statements[0]));
+}
+
+/* --- records and rows ------------------------------------------------- */
+
+static const char *text_of(apr_pool_t *p, const char *v)
+{
+    (void)p;
+    return v && *v ? v : NULL;   /* the pgsql driver reads SQL NULL as "" */
+}
+
+#define READ_T(name) d->name = text_of(p, row[i++]);
+#define READ_S(name) d->name = text_of(p, row[i++]);
+#define READ_I(name) d->name = row[i] && *row[i] ? apr_atoi64(row[i]) : 0; i++;
+#define READ_Z(name) READ_I(name)
+#define READ(name, kind) READ_##kind(name)
+
+static sa_decl *from_row(apr_pool_t *p, const char **row)
+{
+    sa_decl *d = apr_pcalloc(p, sizeof(*d));
+    int i = 0;
+    SA_DECL_COLUMNS(READ)
+    d->id = apr_atoi64(row[i++]);
+    d->version = apr_atoi64(row[i]);
+    return d;
+}
+
+#define ARG_T(name) args[n++] = after->name && *after->name ? after->name : NULL;
+#define ARG_S(name) ARG_T(name)
+#define ARG_I(name) args[n++] = sa_i64(p, after->name);
+#define ARG_Z(name) args[n++] = after->name ? sa_i64(p, after->name) : NULL;
+#define ARG(name, kind) ARG_##kind(name)
+#define COUNT(name, kind) + 1
+#define NCOLS (0 SA_DECL_COLUMNS(COUNT))
+
+/* The statement arguments for every column of after, then extra. */
+static const char **column_args(apr_pool_t *p, const sa_decl *after, int extra, int *count)
+{
+    const char **args = apr_pcalloc(p, sizeof(char *) * (NCOLS + extra));
+    int n = 0;
+    SA_DECL_COLUMNS(ARG)
+    *count = n;
+    return args;
+}
+
+static apr_status_t one(apr_pool_t *p, ap_dbd_t *dbd, const char *label, const char *arg,
+                        sa_decl **d)
+{
+    apr_status_t rv;
+    const char **row = sa_db_row(p, dbd, label, 1, &arg, &rv);
+    *d = row ? from_row(p, row) : NULL;
+    return rv;
+}
+
+apr_status_t sa_decl_by_id(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id, sa_decl **d)
+{
+    return one(p, dbd, Q_BY_ID, sa_i64(p, id), d);
+}
+
+apr_status_t sa_decl_by_token(apr_pool_t *p, ap_dbd_t *dbd, const char *token_hash, sa_decl **d)
+{
+    return one(p, dbd, Q_BY_TOKEN, token_hash, d);
+}
+
+apr_status_t sa_decl_by_user_no(apr_pool_t *p, ap_dbd_t *dbd, const char *user_no, sa_decl **d)
+{
+    return one(p, dbd, Q_BY_USER, user_no, d);
+}
+
+apr_status_t sa_decl_by_subkey(apr_pool_t *p, ap_dbd_t *dbd, const char *key, sa_decl **d)
+{
+    return one(p, dbd, Q_BY_SUB, key, d);
+}
+
+sa_decl *sa_decl_copy(apr_pool_t *p, const sa_decl *d)
+{
+    sa_decl *c = apr_palloc(p, sizeof(*c));
+    *c = *d;
+    return c;
+}
+
+const char *sa_decl_name(apr_pool_t *p, const sa_decl *d)
+{
+    return sa_display_name(p, d->kind, d->corp_name, d->rep_name, d->trade_name);
+}
+
+/* --- the one transition function --------------------------------------- */
+
+static int write_change(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
+                        const sa_decl *before, sa_decl *after, sa_change *ch, int *conflict)
+{
+    const char **args, *h[7], *err = NULL;
+    int n, rows = 0, i;
+
+    args = column_args(p, after, 2, &n);
+    if (!before) {
+        sa_decl *stored;
+        if (sa_db_exec(p, dbd, Q_INSERT, NULL, n, args) != APR_SUCCESS
+            || sa_decl_by_subkey(p, dbd, after->submission_key, &stored) != APR_SUCCESS
+            || !stored) {
+            return 0;
+        }
+        after->id = stored->id;
+        after->version = stored->version;
+    }
+    else {
+        args[n++] = sa_i64(p, before->id);
+        args[n++] = sa_i64(p, before->version);
+        if (sa_db_exec(p, dbd, Q_UPDATE, &rows, n, args) != APR_SUCCESS) {
+            return 0;
+        }
+        if (rows != 1) {
+            *conflict = 1;
+            return 0;
+        }
+        after->version = before->version + 1;
+    }
+    h[0] = sa_i64(p, after->id);
+    h[1] = before ? before->state : NULL;
+    h[2] = after->state;
+    h[3] = ch->actor_name;
+    h[4] = ch->note;
+    h[5] = sa_i64(p, after->updated_at);
+    h[6] = sa_event_name(ch->event);
+    if (sa_db_exec(p, dbd, Q_HISTORY, NULL, 7, h) != APR_SUCCESS) {
+        return 0;
+    }
+    if (ch->consume_link && !sa_link_consume(p, dbd, ch->consume_link)) {
+        *conflict = 1;     /* the link was used meanwhile */
+        return 0;
+    }
+    for (i = 0; i < ch->nmails; i++) {
+        sa_change_mail *m = &ch->mails[i];
+        m->key = sa_token_new(p);
+        if (!m->key || sa_outbox_enqueue(p, dbd, c, after->id, m->which, m->key, m->to,
+                                         m->vals, &err) != APR_SUCCESS) {
+            ap_log_perror(APLOG_MARK, APLOG_ERR, 0, p, APLOGNO(10101) "mod_secaction: cannot queue "
+                          "the %s mail: %s", sa_mail_kind(m->which), err ? err : "no key");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+apr_status_t sa_store_apply(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
+                            const sa_decl *before, sa_decl *after, sa_change *ch)
+{
+    sa_state from = before ? sa_state_parse(before->state) : SA_ST_NONE;
+    sa_state to = sa_state_parse(after->state);
+    apr_dbd_transaction_t *t;
+    int ok, conflict = 0;
+
+    if (!sa_change_allowed(ch->event, ch->actor, from, to)) {
+        return APR_EINVAL;
+    }
+    after->updated_at = apr_time_sec(apr_time_now());
+    if (sa_db_begin(p, dbd, &t) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    ok = write_change(p, dbd, c, before, after, ch, &conflict);
+    if (sa_db_end(p, dbd, t, !ok) == APR_SUCCESS) {
+        return APR_SUCCESS;
+    }
+    if (conflict) {
+        return APR_EEXIST;
+    }
+    /* a submission that lost a race with the same run's other submit */
+    if (!before) {
+        sa_decl *other;
+        if (sa_decl_by_subkey(p, dbd, after->submission_key, &other) == APR_SUCCESS && other) {
+            return APR_EEXIST;
+        }
+    }
+    else {
+        sa_decl *now;
+        if (sa_decl_by_id(p, dbd, before->id, &now) == APR_SUCCESS && now
+            && now->version != before->version) {
+            return APR_EEXIST;
+        }
+    }
+    return APR_EGENERAL;
+}
+
+/* --- queries ----------------------------------------------------------- */
+
+apr_status_t sa_decl_history(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id,
+                             apr_array_header_t **rows)
+{
+    const char *arg = sa_i64(p, id);
+    return sa_db_rows(p, dbd, Q_HIST_GET, 1, &arg, rows);
+}
+
+apr_status_t sa_decl_expired_ids(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t now, int limit,
+                                 apr_array_header_t **ids)
+{
+    const char *args[2] = { sa_i64(p, now), sa_i64(p, limit) };
+    return sa_db_rows(p, dbd, Q_EXPIRED, 2, args, ids);
+}
+
+int sa_decl_id_taken(apr_pool_t *p, ap_dbd_t *dbd, const char *a, const char *b, int *taken)
+{
+    const char *args[4] = { a, b, a, b };
+    apr_status_t rv;
+    const char **row = sa_db_row(p, dbd, Q_ID_TAKEN, 4, args, &rv);
+    *taken = row && apr_atoi64(row[0]) > 0;
+    return row != NULL;
+}
+
+apr_status_t sa_decl_pending_for(apr_pool_t *p, ap_dbd_t *dbd, const char *address,
+                                 apr_int64_t since, long *n)
+{
+    const char *args[2] = { address, sa_i64(p, since) };
+    apr_status_t rv;
+    const char **row = sa_db_row(p, dbd, Q_PENDING, 2, args, &rv);
+    *n = row ? (long)apr_atoi64(row[0]) : 0;
+    return rv;
+}
+
+apr_status_t sa_decl_set_login_guard(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id,
+                                     int failures, apr_int64_t last_failure,
+                                     apr_int64_t locked_until)
+{
+    const char *args[4] = { sa_i64(p, failures), sa_i64(p, last_failure),
+                            sa_i64(p, locked_until), sa_i64(p, id) };
+    return sa_db_exec(p, dbd, Q_GUARD, NULL, 4, args);
+}

@@ -1,0 +1,111 @@
+/* The declaration store: declarations as typed records, and the ONE
+ * function through which every change of a stored declaration goes
+ * (sa_store_apply): it asks the core whether the change is allowed
+ * (sa_change_allowed), then writes the record, its history row and the
+ * mails the change causes in one transaction, and only if nobody changed
+ * the record since it was read (its version).  Glue. */
+#ifndef SA_DECL_STORE_H
+#define SA_DECL_STORE_H
+
+#include "httpd.h"
+#include "apr_dbd.h"
+#include "mod_dbd.h"
+#include "sa_config.h"
+#include "sa_state.h"
+
+/* The stored columns of a declaration besides id and version, once:
+ * X(name, kind) with kind T (text, NULL when empty), I (integer), Z (integer,
+ * 0 stored as NULL) or S (an optional integer column kept as text in C).  The SQL of the store,
+ * the record and its reading from a row are all made from this list. */
+#define SA_DECL_COLUMNS(X) \
+    X(submission_key, T) X(state, T) X(level, I) X(pending_level, Z) X(via, T) X(kind, T) \
+    X(corp_no, T) X(corp_name, T) X(corp_kana, T) X(rep_name, T) X(rep_kana, T) \
+    X(trade_name, T) X(url, T) X(postal, T) X(pref, T) X(city, T) X(street, T) \
+    X(building, T) X(phone, T) X(jsic_major, T) X(jsic_middle, T) X(member, T) \
+    X(member_name, T) X(ipa_info, T) X(purpose, T) X(score, S) X(publish, T) \
+    X(contact_name, T) X(email, T) X(survey, T) X(password_hash, T) X(token_hash, T) \
+    X(token_expires, Z) X(user_no, T) X(declaration_no, T) X(created_at, I) \
+    X(declared_at, Z) X(accepted_at, Z) X(stopped_at, Z) X(revoked_at, Z) \
+    X(revoke_reason, T) X(login_failures, I) X(login_last_failure, I) \
+    X(login_locked_until, I) X(updated_at, I)
+
+#define SA_DECL_FIELD_T(name) const char *name;
+#define SA_DECL_FIELD_S(name) const char *name;
+#define SA_DECL_FIELD_I(name) apr_int64_t name;
+#define SA_DECL_FIELD_Z(name) apr_int64_t name;
+#define SA_DECL_FIELD(name, kind) SA_DECL_FIELD_##kind(name)
+
+/* A declaration.  Text fields are NULL when empty; times are Unix seconds
+ * (0 when unset); level 1 or 2; pending_level 2 while a step-up waits. */
+typedef struct {
+    apr_int64_t id;
+    apr_int64_t version;
+    SA_DECL_COLUMNS(SA_DECL_FIELD)
+} sa_decl;
+
+/* A mail a change causes: template, recipient, placeholder values. */
+typedef struct {
+    sa_mail_id which;
+    const char *to;
+    apr_table_t *vals;
+    const char *key;          /* set by sa_store_apply: the outbox row's key */
+} sa_change_mail;
+
+/* A change: what, by whom, a note for the history (no personal data), and
+ * its mails.  after is the whole record as it must be afterwards. */
+typedef struct {
+    sa_event event;
+    sa_actor_kind actor;
+    const char *actor_name;   /* 'applicant', 'system', the business's 利用者番号, REMOTE_USER */
+    const char *note;
+    sa_change_mail *mails;
+    int nmails;
+    apr_int64_t consume_link; /* a mailed link this change uses up (0: none) */
+} sa_change;
+
+void sa_decl_store_register(server_rec *s);
+
+/* Reads one declaration; APR_SUCCESS with *d NULL when there is none. */
+apr_status_t sa_decl_by_id(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id, sa_decl **d);
+apr_status_t sa_decl_by_token(apr_pool_t *p, ap_dbd_t *dbd, const char *token_hash, sa_decl **d);
+apr_status_t sa_decl_by_user_no(apr_pool_t *p, ap_dbd_t *dbd, const char *user_no, sa_decl **d);
+apr_status_t sa_decl_by_subkey(apr_pool_t *p, ap_dbd_t *dbd, const char *key, sa_decl **d);
+
+/* A copy of d to change and hand to sa_store_apply. */
+sa_decl *sa_decl_copy(apr_pool_t *p, const sa_decl *d);
+
+/* Applies a change: before is the record as read (NULL for SA_EV_SUBMIT,
+ * which inserts after), after the record as it must be.  APR_SUCCESS;
+ * APR_EINVAL when the core does not allow it; APR_EEXIST when the record
+ * changed since it was read (or, for a submission, exists already), in
+ * which case nothing was written; another error when the database failed.
+ * A unique ID drawn twice also gives APR_EEXIST (draw again). */
+apr_status_t sa_store_apply(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
+                            const sa_decl *before, sa_decl *after, sa_change *ch);
+
+/* The history of a declaration, oldest first: rows of (event, from, to,
+ * actor, note, at). */
+apr_status_t sa_decl_history(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id,
+                             apr_array_header_t **rows);
+
+/* Ids of 仮申込み whose link's lifetime has passed (at most limit). */
+apr_status_t sa_decl_expired_ids(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t now, int limit,
+                                 apr_array_header_t **ids);
+
+/* Whether a 10-digit number is used already as 利用者番号 or 自己宣言ID. */
+int sa_decl_id_taken(apr_pool_t *p, ap_dbd_t *dbd, const char *a, const char *b, int *taken);
+
+/* Number of 仮申込み to address since since. */
+apr_status_t sa_decl_pending_for(apr_pool_t *p, ap_dbd_t *dbd, const char *address,
+                                 apr_int64_t since, long *n);
+
+/* Login failures are counted outside the history (they are not changes of
+ * the declaration): sets the three login_* columns of id. */
+apr_status_t sa_decl_set_login_guard(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id,
+                                     int failures, apr_int64_t last_failure,
+                                     apr_int64_t locked_until);
+
+/* Applicant's display name (core: sa_display_name). */
+const char *sa_decl_name(apr_pool_t *p, const sa_decl *d);
+
+#endif

@@ -1,0 +1,187 @@
+/* The per-request context and the answers every area gives (see sa_req.h). */
+#include "httpd.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "http_request.h"
+#include "apr_strings.h"
+#include "apr_optional.h"
+#include "util_cookies.h"
+#include "sa_req.h"
+#include "sa_page.h"
+#include "sa_session.h"
+#include "sa_token.h"
+#include "sa_kv.h"
+#include "sa_formpage.h"
+
+APLOG_USE_MODULE(secaction);
+
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
+
+void sa_req_retrieve_fns(void)
+{
+    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
+}
+
+ap_dbd_t *sa_db(sa_req *q)
+{
+    if (!q->dbd_tried) {
+        q->dbd_tried = 1;
+        q->dbd = dbd_acquire ? dbd_acquire(q->r) : NULL;
+        if (!q->dbd) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10030)
+                          "mod_secaction: no database connection (check DBDriver/DBDParams)");
+        }
+    }
+    return q->dbd;
+}
+
+/* --- session scopes ------------------------------------------------------ */
+
+const char *sa_scope_get(sa_req *q, const char *key)
+{
+    if (q->route && (q->route->flags & SA_R_DRAFT)) {
+        return sa_sess_get(q->r, key);
+    }
+    if (q->login) {
+        const char *v = apr_table_get(q->login->data, key);
+        return v && *v ? v : NULL;
+    }
+    return NULL;
+}
+
+void sa_scope_set(sa_req *q, const char *key, const char *val)
+{
+    if (q->route && (q->route->flags & SA_R_DRAFT)) {
+        sa_sess_set(q->r, key, val);
+    }
+    else if (q->login) {
+        if (val) {
+            apr_table_set(q->login->data, key, val);
+        }
+        else {
+            apr_table_unset(q->login->data, key);
+        }
+        q->login->dirty = 1;
+    }
+}
+
+/* --- CSRF ----------------------------------------------------------------- */
+
+static const char *anon_cookie_attrs(sa_req *q)
+{
+    const char *m = q->c->mount;
+    int https = !strcmp(ap_http_scheme(q->r), "https");
+    return apr_pstrcat(q->p, "path=", *m ? m : "/", ";HttpOnly;SameSite=Strict",
+                       https ? ";Secure" : "", NULL);
+}
+
+static const char *anon_token(sa_req *q, int create)
+{
+    const char *v = NULL;
+    ap_cookie_read(q->r, SA_CSRF_COOKIE, &v, 0);
+    if (v && sa_token_wellformed(v)) {
+        return v;
+    }
+    if (!create || !(v = sa_token_new(q->p))) {
+        return NULL;
+    }
+    ap_cookie_write(q->r, SA_CSRF_COOKIE, v, anon_cookie_attrs(q), 0, q->r->err_headers_out,
+                    NULL);
+    /* later reads in this request see it */
+    apr_table_addn(q->r->headers_in, "Cookie", apr_pstrcat(q->p, SA_CSRF_COOKIE "=", v, NULL));
+    return v;
+}
+
+const char *sa_csrf(sa_req *q)
+{
+    if (q->route && (q->route->flags & SA_R_DRAFT)) {
+        return sa_csrf_token(q->r);
+    }
+    if (q->login) {
+        return q->login->csrf;
+    }
+    return anon_token(q, 1);
+}
+
+int sa_csrf_valid(sa_req *q)
+{
+    const char *got = q->form ? apr_table_get(q->form, "csrf") : NULL;
+    const char *want;
+    if (q->route && (q->route->flags & SA_R_DRAFT)) {
+        want = sa_sess_get(q->r, "csrf");
+    }
+    else if (q->login) {
+        want = q->login->csrf;
+    }
+    else {
+        want = anon_token(q, 0);
+    }
+    return want && got && sa_secure_equal(want, got);
+}
+
+/* --- answers -------------------------------------------------------------- */
+
+int sa_save_sessions(sa_req *q)
+{
+    if (sa_login_save(q) != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10103)
+                      "mod_secaction: a login session could not be saved (database down?)");
+        return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
+    }
+    return OK;
+}
+
+int sa_see_other(sa_req *q, const char *path)
+{
+    int rv = sa_save_sessions(q);
+    return rv == OK ? sa_redirect(q->r, path) : rv;
+}
+
+sa_tdata *sa_msg_data(sa_req *q, const char *id)
+{
+    const sa_catalog *cat = q->c->texts;
+    const char *title = sa_catalog_text(cat, id, "title");
+    const char *link = sa_catalog_text(cat, id, "link");
+    apr_array_header_t *texts = sa_catalog_all(q->p, cat, id, "text");
+    sa_tdata *d = sa_page(q, title ? title : "");
+    int i;
+    sa_tdata_list(d, "paragraphs");
+    for (i = 0; i < texts->nelts; i++) {
+        sa_tdata_text(sa_tdata_item(d, "paragraphs"), "text", APR_ARRAY_IDX(texts, i, const char *));
+    }
+    if (link) {
+        sa_tdata_text(d, "link", apr_pstrcat(q->p, q->c->mount, link, NULL));
+        sa_tdata_text(d, "link_label", sa_catalog_text(cat, id, "link_label"));
+    }
+    return d;
+}
+
+int sa_msg_link(sa_req *q, int status, const char *id, const char *link_path,
+                const char *link_label)
+{
+    sa_tdata *d = sa_msg_data(q, id);
+    if (link_path) {
+        sa_tdata_text(d, "link", apr_pstrcat(q->p, q->c->mount, link_path, NULL));
+        sa_tdata_text(d, "link_label", link_label);
+    }
+    return sa_page_send(q->r, SA_PAGE_MESSAGE, d, status);
+}
+
+int sa_msg(sa_req *q, int status, const char *id)
+{
+    return sa_msg_link(q, status, id, NULL, NULL);
+}
+
+const char *sa_base_url(sa_req *q)
+{
+    const server_rec *s = q->r->server;
+    request_rec *r = q->r;
+    apr_port_t port;
+    if (q->c->base_url) {
+        return q->c->base_url;
+    }
+    port = s->port ? s->port : ap_default_port(r);
+    return apr_psprintf(q->p, "%s://%s%s%s%s", ap_http_scheme(r), s->server_hostname,
+                        port == ap_default_port(r) ? "" : ":",
+                        port == ap_default_port(r) ? "" : apr_itoa(q->p, port), q->c->mount);
+}
