@@ -522,6 +522,19 @@ static void password_fields(form *f, const char **password)
         *password = pw;
 }
 
+/* The business data of either kind (everything but the password). */
+static void business_fields(form *f, const sa_refdata *ref, const char *kind)
+{
+    if (kind && strcmp(kind, "corp") == 0)
+        corp_fields(f);
+    else if (kind)
+        sole_fields(f);
+    ruled(f, "url", "事業者URL", 0, sa_url, 0);
+    address_fields(f, ref);
+    industry_fields(f, ref);
+    membership_fields(f);
+}
+
 int sa_company_validate(apr_pool_t *p, const sa_refdata *ref,
                         const apr_table_t *in, apr_table_t *out,
                         const char **password, apr_array_header_t *errs)
@@ -532,15 +545,17 @@ int sa_company_validate(apr_pool_t *p, const sa_refdata *ref,
     *password = NULL;
     kind = choose(&f, "kind", kinds, "「法人」か「個人事業主」かを選択してください。",
                   "「法人」か「個人事業主」の選択が正しくありません。選択し直してください。");
-    if (kind && strcmp(kind, "corp") == 0)
-        corp_fields(&f);
-    else if (kind)
-        sole_fields(&f);
-    ruled(&f, "url", "事業者URL", 0, sa_url, 0);
-    address_fields(&f, ref);
-    industry_fields(&f, ref);
-    membership_fields(&f);
+    business_fields(&f, ref, kind);
     password_fields(&f, password);
+    return f.n;
+}
+
+int sa_business_validate(apr_pool_t *p, const sa_refdata *ref, const char *kind,
+                         const apr_table_t *in, apr_table_t *out, apr_array_header_t *errs)
+{
+    form f = { p, in, out, errs, 0 };
+    apr_table_set(out, "kind", kind);
+    business_fields(&f, ref, kind);
     return f.n;
 }
 
@@ -626,6 +641,30 @@ int sa_declaration_validate(apr_pool_t *p, const sa_form_options *opt,
     checkbox(&f, "privacy", "個人情報の取扱いをお読みのうえ、「同意する」にチェックを入れてください。");
     multi(&f, "survey", sa_survey_answers, NULL,
           "アンケートの回答の選択が正しくありません。一覧から選択し直してください。");
+    return f.n;
+}
+
+int sa_stepup_validate(apr_pool_t *p, const apr_table_t *in, apr_table_t *out,
+                       apr_array_header_t *errs)
+{
+    form f = { p, in, out, errs, 0 };
+    level2_fields(&f);
+    checkbox(&f, "pledge2", "二つ星の宣言の内容をお読みのうえ、チェックを入れてください。");
+    return f.n;
+}
+
+int sa_contact_validate(apr_pool_t *p, const char *declaration_no, const apr_table_t *in,
+                        apr_table_t *out, apr_array_header_t *errs)
+{
+    form f = { p, in, out, errs, 0 };
+    const char *given = take(&f, "declaration_no", "自己宣言ID", "自己宣言IDを入力してください。");
+    const char *digits = given ? sa_strip_separators(p, sa_fold_width(p, given)) : NULL;
+    if (given && (!declaration_no || strcmp(digits, declaration_no) != 0))
+        fail(&f, "declaration_no", "自己宣言IDが正しくありません。「自己宣言完了のお知らせ」"
+             "メールに記載の10桁の番号を入力してください。");
+    plain(&f, "contact_name", "担当者名", 1, 50);
+    ruled(&f, "email", "担当者メールアドレス", 1, sa_email, 0);
+    email2_field(&f);
     return f.n;
 }
 

@@ -49,6 +49,23 @@ int sa_company_validate(apr_pool_t *p, const sa_refdata *ref,
                         const apr_table_t *in, apr_table_t *out,
                         const char **password, apr_array_header_t *errs);
 
+/* The business data of a stored declaration of kind ("corp"/"sole": it
+ * cannot change), as 登録情報の変更 sends it: the fields of
+ * sa_company_validate without kind and password. */
+int sa_business_validate(apr_pool_t *p, const sa_refdata *ref, const char *kind,
+                         const apr_table_t *in, apr_table_t *out, apr_array_header_t *errs);
+
+/* ステップアップ: the 二つ星 fields of 自己宣言入力 (score, publish) and the
+ * pledge2 checkbox agreeing to the 二つ星 declaration. */
+int sa_stepup_validate(apr_pool_t *p, const apr_table_t *in, apr_table_t *out,
+                       apr_array_header_t *errs);
+
+/* 担当者の変更: declaration_no must be the declaration's own 自己宣言ID
+ * (full-width digits and separators accepted); contact_name, email, email2
+ * as in 自己宣言入力. */
+int sa_contact_validate(apr_pool_t *p, const char *declaration_no, const apr_table_t *in,
+                        apr_table_t *out, apr_array_header_t *errs);
+
 /* On a return to 事業者情報入力 after its password was accepted, both
  * password fields may be left empty to keep that password: true when the
  * only errors of a validation are those two fields, both empty. */

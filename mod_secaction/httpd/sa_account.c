@@ -3,4 +3,3 @@
 #include "sa_route.h"
 static const sa_route routes[] = { { 0, NULL, 0, NULL } };
 const sa_route *sa_account_routes(void) { return routes; }
-const sa_route *sa_mypage_routes(void) { return routes; }

@@ -872,6 +872,70 @@ static void test_choice_tables(void **state)
     assert_null(sa_levels[2].code);
 }
 
+static void test_business_keeps_kind_and_skips_password(void **state)
+{
+    (void)state;
+    sa_refdata *rd = load_ref();
+    apr_table_t *in = company_input(1), *out = apr_table_make(pool, 30);
+    apr_array_header_t *errs = new_errs();
+
+    /* a posted kind or password does not count: the stored kind does */
+    apr_table_set(in, "kind", "sole");
+    apr_table_set(in, "password", "");
+    assert_int_equal(sa_business_validate(pool, rd, "corp", in, out, errs), 0);
+    assert_string_equal(apr_table_get(out, "kind"), "corp");
+    assert_string_equal(apr_table_get(out, "corp_name"), "国税庁");
+    assert_null(apr_table_get(out, "rep_name"));
+    assert_null(apr_table_get(out, "password"));
+    apr_table_set(in, "corp_name", "");
+    apr_table_set(in, "phone", "12");
+    errs = new_errs();
+    assert_int_equal(sa_business_validate(pool, rd, "corp", in, apr_table_make(pool, 30), errs), 2);
+    assert_string_equal(err_fields(errs), "corp_name,phone");
+}
+
+static void test_stepup(void **state)
+{
+    (void)state;
+    apr_table_t *in = apr_table_make(pool, 4), *out = apr_table_make(pool, 4);
+    apr_array_header_t *errs = new_errs();
+    apr_table_add(in, "publish", "web");
+    apr_table_add(in, "publish", "other");
+    apr_table_set(in, "score", "８５");
+    apr_table_set(in, "pledge2", "1");
+    assert_int_equal(sa_stepup_validate(pool, in, out, errs), 0);
+    assert_string_equal(apr_table_get(out, "publish"), "web,other");
+    assert_string_equal(apr_table_get(out, "score"), "85");
+    in = apr_table_make(pool, 4);
+    apr_table_set(in, "score", "101");
+    errs = new_errs();
+    assert_int_equal(sa_stepup_validate(pool, in, apr_table_make(pool, 4), errs), 3);
+    assert_string_equal(err_fields(errs), "score,publish,pledge2");
+}
+
+static void test_contact(void **state)
+{
+    (void)state;
+    apr_table_t *in = apr_table_make(pool, 4), *out = apr_table_make(pool, 4);
+    apr_array_header_t *errs = new_errs();
+    apr_table_set(in, "declaration_no", "１２３４-５６７８９０");
+    apr_table_set(in, "contact_name", " 佐藤 一郎 ");
+    apr_table_set(in, "email", "Sato@Example.CO.JP");
+    apr_table_set(in, "email2", "Sato@example.co.jp");
+    assert_int_equal(sa_contact_validate(pool, "1234567890", in, out, errs), 0);
+    assert_string_equal(apr_table_get(out, "contact_name"), "佐藤 一郎");
+    assert_string_equal(apr_table_get(out, "email"), "Sato@example.co.jp");
+    /* another declaration's ID, or none */
+    errs = new_errs();
+    assert_int_equal(sa_contact_validate(pool, "1234567891", in, apr_table_make(pool, 4), errs), 1);
+    CONTAINS(err_for(errs, "declaration_no"), "自己宣言IDが正しくありません");
+    errs = new_errs();
+    apr_table_set(in, "declaration_no", "");
+    apr_table_set(in, "email2", "x@example.co.jp");
+    assert_int_equal(sa_contact_validate(pool, "1234567890", in, apr_table_make(pool, 4), errs), 2);
+    assert_string_equal(err_fields(errs), "declaration_no,email2");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -902,6 +966,9 @@ int main(void)
         cmocka_unit_test(test_declaration_errors),
         cmocka_unit_test(test_declaration_purposes),
         cmocka_unit_test(test_choice_tables),
+        cmocka_unit_test(test_business_keeps_kind_and_skips_password),
+        cmocka_unit_test(test_stepup),
+        cmocka_unit_test(test_contact),
     };
 
     apr_initialize();
