@@ -167,3 +167,19 @@ apr_array_header_t *sa_catalog_all(apr_pool_t *p, const sa_catalog *c, const cha
     }
     return ctx.a;
 }
+
+const char *sa_catalog_fill(apr_pool_t *p, const char *text, const char *name,
+                            const char *value)
+{
+    const char *mark = apr_pstrcat(p, "{", name, "}", NULL), *at;
+    const char *out = "";
+    apr_size_t n = strlen(mark);
+    if (!text) {
+        return NULL;
+    }
+    while ((at = strstr(text, mark)) != NULL) {
+        out = apr_pstrcat(p, out, apr_pstrndup(p, text, (apr_size_t)(at - text)), value, NULL);
+        text = at + n;
+    }
+    return apr_pstrcat(p, out, text, NULL);
+}

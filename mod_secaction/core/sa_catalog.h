@@ -33,4 +33,9 @@ const char *sa_catalog_text(const sa_catalog *c, const char *id, const char *key
 apr_array_header_t *sa_catalog_all(apr_pool_t *p, const sa_catalog *c, const char *id,
                                    const char *key);
 
+/* text with every "{name}" replaced by value (for catalog texts that
+ * carry a figure, such as a waiting time). */
+const char *sa_catalog_fill(apr_pool_t *p, const char *text, const char *name,
+                            const char *value);
+
 #endif

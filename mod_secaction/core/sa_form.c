@@ -668,6 +668,26 @@ int sa_contact_validate(apr_pool_t *p, const char *declaration_no, const apr_tab
     return f.n;
 }
 
+const char *sa_user_number(apr_pool_t *p, const char *in, const char **out)
+{
+    const char *d = in ? sa_strip_separators(p, sa_fold_width(p, sa_trim(p, in))) : "";
+    apr_size_t i;
+    *out = NULL;
+    if (!*d) {
+        return "利用者番号を入力してください。";
+    }
+    for (i = 0; d[i]; i++) {
+        if (d[i] < '0' || d[i] > '9') {
+            break;
+        }
+    }
+    if (d[i] || i != 10) {
+        return "利用者番号は、「自己宣言完了のお知らせ」メールに記載の10桁の数字で入力してください。";
+    }
+    *out = d;
+    return NULL;
+}
+
 int sa_password_may_stay(const apr_table_t *in, const apr_array_header_t *errs)
 {
     const char *a = apr_table_get(in, "password"), *b = apr_table_get(in, "password2");

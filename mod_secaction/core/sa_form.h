@@ -66,6 +66,10 @@ int sa_stepup_validate(apr_pool_t *p, const apr_table_t *in, apr_table_t *out,
 int sa_contact_validate(apr_pool_t *p, const char *declaration_no, const apr_table_t *in,
                         apr_table_t *out, apr_array_header_t *errs);
 
+/* A 利用者番号 as typed at the login or password reset: 10 digits, full
+ * width and separators accepted.  NULL (and *out) or a message. */
+const char *sa_user_number(apr_pool_t *p, const char *in, const char **out);
+
 /* On a return to 事業者情報入力 after its password was accepted, both
  * password fields may be left empty to keep that password: true when the
  * only errors of a validation are those two fields, both empty. */

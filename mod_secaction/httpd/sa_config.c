@@ -9,6 +9,7 @@
 #include "apr_file_info.h"
 #include "sa_config.h"
 #include "sa_policy.h"
+#include "sa_token.h"
 
 APLOG_USE_MODULE(secaction);
 
@@ -718,6 +719,9 @@ int sa_config_check(apr_pool_t *pconf, server_rec *s)
                          "mod_secaction: %s", err);
             return !OK;
         }
+        /* a login with an unknown 利用者番号 checks this hash, so it takes as
+         * long as one with a known number */
+        c->dummy_hash = sa_password_hash(pconf, "unknown-user-no-password", c->password_cost);
         if (!c->base_url) {
             ap_log_error(APLOG_MARK, APLOG_WARNING, 0, sp, APLOGNO(10004)
                          "mod_secaction: SecActionBaseURL is not set; links in mails use "

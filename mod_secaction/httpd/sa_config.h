@@ -121,6 +121,7 @@ typedef struct {
     sa_refdata *ref;
     sa_postal *postal;               /* NULL: 住所検索 is not offered */
     sa_form_options form_opts;
+    const char *dummy_hash;          /* verified for an unknown 利用者番号: same time */
     int loaded;
 } sa_server_conf;
 

@@ -14,6 +14,7 @@ APLOG_USE_MODULE(secaction);
 #define Q_USE     "secaction_link_use"
 #define Q_REPLACE "secaction_link_replace"
 #define Q_PURGE   "secaction_link_purge"
+#define Q_COUNT   "secaction_link_count"
 
 static const char *const purposes[] = { "reset", "contact" };
 
@@ -26,6 +27,8 @@ static const sa_stmt statements[] = {
     { Q_REPLACE, "UPDATE link_token SET used_at = %lld WHERE declaration_id = %lld"
                  " AND purpose = %s AND used_at IS NULL" },
     { Q_PURGE, "DELETE FROM link_token WHERE expires_at < %lld" },
+    { Q_COUNT, "SELECT COUNT(*) FROM link_token WHERE declaration_id = %lld AND purpose = %s"
+               " AND created_at >= %lld" },
 };
 
 void sa_links_register(server_rec *s)
@@ -116,4 +119,14 @@ void sa_link_purge(apr_pool_t *p, ap_dbd_t *dbd)
 {
     const char *arg = sa_i64(p, apr_time_sec(apr_time_now()) - 7 * 86400);
     sa_db_exec(p, dbd, Q_PURGE, NULL, 1, &arg);
+}
+
+apr_status_t sa_link_count_since(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id,
+                                 sa_link_purpose purpose, apr_int64_t since, long *n)
+{
+    const char *args[3] = { sa_i64(p, id), purposes[purpose], sa_i64(p, since) };
+    apr_status_t rv;
+    const char **row = sa_db_row(p, dbd, Q_COUNT, 3, args, &rv);
+    *n = row ? (long)apr_atoi64(row[0]) : 0;
+    return rv;
 }

@@ -37,6 +37,10 @@ apr_status_t sa_link_find(apr_pool_t *p, ap_dbd_t *dbd, const char *token,
 /* Marks link id used (inside a transaction); false if it was used already. */
 int sa_link_consume(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id);
 
+/* Links of purpose issued to declaration id since since (a limit on mails). */
+apr_status_t sa_link_count_since(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id,
+                                 sa_link_purpose purpose, apr_int64_t since, long *n);
+
 /* Removes links that ended more than a week ago (the background worker). */
 void sa_link_purge(apr_pool_t *p, ap_dbd_t *dbd);
 

@@ -106,3 +106,27 @@ def verify_link(msg_body):
     m = re.search(r"(http://\S+/entry/verify\?t=[A-Za-z0-9_-]+)", msg_body)
     assert m, msg_body
     return m.group(1)
+
+
+def declared(site, company=None, decl=None, email=None):
+    """A declaration through the mail link: returns (email, 利用者番号,
+    自己宣言ID, password), read from the 完了 mail as its owner would."""
+    company = company or CORP
+    decl = decl or ONE_STAR
+    email = email or "owner.%s@example.co.jp" % __import__("secrets").token_hex(4)
+    b = declare(site, company, decl, email)
+    import conftest
+    link = verify_link(conftest.body(site.wait_mail(email)[0]))
+    assert location(b.get(link)) == "/entry/complete"
+    text = conftest.body(site.wait_mail(email, 2)[1])
+    user_no = re.search(r"利用者番号：(\d{10})", text).group(1)
+    decl_no = re.search(r"自己宣言ID：(\d{10})", text).group(1)
+    return email, user_no, decl_no, company["password"]
+
+
+def login(site, user_no, password):
+    """A fresh browser logged in; asserts the login worked."""
+    b = Browser(site)
+    r = b.post("/login", {"user_no": user_no, "password": password})
+    assert r.status_code == 303 and location(r) == "/mypage", (r.status_code, r.text[:400])
+    return b

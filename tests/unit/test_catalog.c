@@ -58,6 +58,16 @@ static void shipped_catalog_is_complete(void **state)
     assert_int_equal(sa_catalog_all(pool, c, "wizard_steps", "item")->nelts, 7);
 }
 
+static void fill_replaces_every_mark(void **state)
+{
+    (void)state;
+    assert_string_equal(sa_catalog_fill(pool, "{wait}ほど待って{wait}", "wait", "5分"),
+                        "5分ほど待って5分");
+    assert_string_equal(sa_catalog_fill(pool, "なし", "wait", "5分"), "なし");
+    assert_string_equal(sa_catalog_fill(pool, "{other}", "wait", "5分"), "{other}");
+    assert_null(sa_catalog_fill(pool, NULL, "wait", "5分"));
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -79,6 +89,7 @@ int main(void)
         cmocka_unit_test(entries_keys_and_repeats),
         cmocka_unit_test(errors_name_file_and_line),
         cmocka_unit_test(shipped_catalog_is_complete),
+        cmocka_unit_test(fill_replaces_every_mark),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -894,6 +894,17 @@ static void test_business_keeps_kind_and_skips_password(void **state)
     assert_string_equal(err_fields(errs), "corp_name,phone");
 }
 
+static void test_user_number(void **state)
+{
+    (void)state;
+    ACCEPTS(sa_user_number, "1234567890", "1234567890");
+    ACCEPTS(sa_user_number, " １２３４-５６７８９０ ", "1234567890");
+    REJECTS(sa_user_number, "", "入力してください");
+    REJECTS(sa_user_number, "123456789", "10桁");
+    REJECTS(sa_user_number, "12345678901", "10桁");
+    REJECTS(sa_user_number, "12345abcde", "10桁");
+}
+
 static void test_stepup(void **state)
 {
     (void)state;
@@ -968,6 +979,7 @@ int main(void)
         cmocka_unit_test(test_choice_tables),
         cmocka_unit_test(test_business_keeps_kind_and_skips_password),
         cmocka_unit_test(test_stepup),
+        cmocka_unit_test(test_user_number),
         cmocka_unit_test(test_contact),
     };
 
