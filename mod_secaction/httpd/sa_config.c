@@ -78,6 +78,7 @@ static const char *const required_texts[] = {
     "bad_form:title,text", "csrf:title,text", "db_down:title,text",
     "draft_db_down:title,text", "no_session:title,text", "too_many_pending:title,text",
     "verify_unknown:title,text", "verify_expired:title,text", "verify_done:title,text",
+    "verify_confirm:title,text",
     "login_required:title,text", "logged_out:title,text", "reset_sent:title,text",
     "reset_unknown:title,text", "reset_done:title,text", "contact_sent:title,text",
     "contact_unknown:title,text", "contact_done:title,text", "conflict:title,text",

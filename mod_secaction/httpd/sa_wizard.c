@@ -625,55 +625,97 @@ static int verify_page(sa_req *q, int status, const char *id)
     return sa_page_send(q->r, SA_PAGE_VERIFY, d, status);
 }
 
-static int verify_get(sa_req *q)
+/* The declaration of a verification token, or NULL with the page that
+ * says why already sent (*sent).  Decides nothing yet. */
+static sa_decl *verify_target(sa_req *q, const char *token, sa_verify_outcome *outcome,
+                              int *sent)
 {
-    const char *token = sa_query_arg(q->r, "t"), *key = NULL;
     ap_dbd_t *dbd;
-    sa_decl *d, *done;
-    apr_status_t rv;
-
+    sa_decl *d;
+    *sent = 1;
     if (!token || !sa_token_wellformed(token)) {
-        return verify_page(q, HTTP_NOT_FOUND, "verify_unknown");
+        verify_page(q, HTTP_NOT_FOUND, "verify_unknown");
+        return NULL;
     }
-    if (!(dbd = sa_db(q))) {
-        return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
-    }
-    if (sa_decl_by_token(q->p, dbd, sa_token_hash(q->p, token), &d) != APR_SUCCESS) {
-        return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
+    if (!(dbd = sa_db(q)) || sa_decl_by_token(q->p, dbd, sa_token_hash(q->p, token), &d)
+        != APR_SUCCESS) {
+        sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
+        return NULL;
     }
     if (!d) {
-        return verify_page(q, HTTP_NOT_FOUND, "verify_unknown");
+        verify_page(q, HTTP_NOT_FOUND, "verify_unknown");
+        return NULL;
     }
-    switch (sa_verify_decide(sa_state_parse(d->state),
-                             d->token_expires < apr_time_sec(apr_time_now()))) {
+    *outcome = sa_verify_decide(sa_state_parse(d->state),
+                                d->token_expires < apr_time_sec(apr_time_now()));
+    switch (*outcome) {
     case SA_VERIFY_ISSUE:
-        rv = issue_ids(q, dbd, d, &done, &key);
-        if (rv == APR_EEXIST) {
-            break;
-        }
-        if (rv != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10036)
-                          "mod_secaction: cannot complete a declaration: %s",
-                          sa_db_error(dbd, rv));
-            return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
-        }
-        sa_deliver_now(q, key);
-        {
-            apr_table_t *t = apr_table_make(q->p, 3);
-            apr_table_setn(t, "user_no", done->user_no);
-            apr_table_setn(t, "declaration_no", done->declaration_no);
-            apr_table_setn(t, "level", apr_itoa(q->p, (int)done->level));
-            sa_scope_set_table(q, "complete", t);
-        }
-        return sa_see_other(q, "/entry/complete");
+        *sent = 0;
+        return d;
     case SA_VERIFY_EXPIRED:
-        return verify_page(q, HTTP_GONE, "verify_expired");
+        verify_page(q, HTTP_GONE, "verify_expired");
+        break;
     case SA_VERIFY_UNKNOWN:
-        return verify_page(q, HTTP_NOT_FOUND, "verify_unknown");
+        verify_page(q, HTTP_NOT_FOUND, "verify_unknown");
+        break;
     case SA_VERIFY_DONE:
+        verify_page(q, HTTP_OK, "verify_done");
         break;
     }
-    return verify_page(q, HTTP_OK, "verify_done");
+    return NULL;
+}
+
+/* Opening the mailed link only shows a button: a GET or HEAD (a mail
+ * scanner fetching links before the person does) changes nothing. */
+static int verify_get(sa_req *q)
+{
+    const char *token = sa_query_arg(q->r, "t");
+    sa_verify_outcome outcome;
+    sa_tdata *d;
+    int sent;
+    if (!verify_target(q, token, &outcome, &sent)) {
+        return OK;
+    }
+    d = sa_msg_data(q, "verify_confirm");
+    sa_page_progress(q->r, d, SA_STEP_VERIFY);
+    sa_tdata_text(d, "csrf", sa_csrf(q));
+    sa_tdata_text(d, "token", token);
+    sa_tdata_text(d, "verify_action", apr_pstrcat(q->p, q->c->mount, "/entry/verify", NULL));
+    return sa_page_send(q->r, SA_PAGE_VERIFY, d, HTTP_OK);
+}
+
+static int verify_post(sa_req *q)
+{
+    const char *token = apr_table_get(q->form, "t"), *key = NULL;
+    sa_verify_outcome outcome;
+    sa_decl *d, *done;
+    apr_status_t rv;
+    int sent;
+
+    if (!(d = verify_target(q, token, &outcome, &sent))) {
+        return OK;
+    }
+    rv = issue_ids(q, sa_db(q), d, &done, &key);
+    if (rv == APR_EEXIST) {
+        return verify_page(q, HTTP_OK, "verify_done");
+    }
+    if (rv != APR_SUCCESS) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10036)
+                      "mod_secaction: cannot complete a declaration: %s",
+                      sa_db_error(sa_db(q), rv));
+        return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
+    }
+    sa_deliver_now(q, key);
+    /* the 宣言完了 page shows the IDs from the wizard's session (mod_session
+     * is on for /entry), whichever browser opened the link */
+    {
+        apr_table_t *t = apr_table_make(q->p, 3);
+        apr_table_setn(t, "user_no", done->user_no);
+        apr_table_setn(t, "declaration_no", done->declaration_no);
+        apr_table_setn(t, "level", apr_itoa(q->p, (int)done->level));
+        sa_sess_set(q->r, "complete", sa_kv_encode(q->p, t));
+    }
+    return sa_see_other(q, "/entry/complete");
 }
 
 static int complete_get(sa_req *q)
@@ -707,7 +749,9 @@ static const sa_route routes[] = {
     { M_GET,  "/entry/confirm",     DRAFT, confirm_get },
     { M_POST, "/entry/confirm",     FORM,  confirm_post },
     { M_GET,  "/entry/accepted",    DRAFT, accepted_get },
-    { M_GET,  "/entry/verify",      DRAFT, verify_get },
+    /* the mail link: its page stores nothing (CSRF by cookie), its POST completes */
+    { M_GET,  "/entry/verify",      SA_R_DB, verify_get },
+    { M_POST, "/entry/verify",      SA_R_FORM | SA_R_DB, verify_post },
     { M_GET,  "/entry/complete",    DRAFT, complete_get },
     { M_GET,  "/entry/postal",      0,     postal_get },
     { 0, NULL, 0, NULL }

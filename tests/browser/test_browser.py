@@ -238,6 +238,9 @@ def test_corporation_one_star_to_complete_with_javascript(chrome, site):
     mails = site.wait_mail(email, timeout=WAIT)
     assert harness.subject(mails[0]) == "[SECURITY ACTION] 一つ星：自己宣言受付確認のお知らせ"
     chrome.get(wizard.verify_link(harness.body(mails[0])))
+    on_page(chrome, "/security/entry/verify", "自己宣言を完了する")
+    screenshot(chrome, "verify")
+    button(chrome, "complete").click()
     on_page(chrome, "/security/entry/complete", "宣言完了")
     user_no = by_id(chrome, "user-no").text
     decl_no = by_id(chrome, "declaration-no").text

@@ -13,7 +13,7 @@ def apply_and_verify(site, n):
     company, decl = (CORP, ONE_STAR) if n % 2 else (SOLE, TWO_STAR)
     b = declare(site, company, decl, email)
     link = verify_link(body(site.wait_mail(email, 1, timeout=60)[0]))
-    r = b.get(link)
+    r = b.open_link(link)
     assert location(r) == "/entry/complete", (r.status_code, r.text[:300])
     return email
 

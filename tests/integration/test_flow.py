@@ -9,7 +9,7 @@ def complete_by_link(site, b, email, level_name):
     mails = site.wait_mail(email)
     assert subject(mails[0]) == "[SECURITY ACTION] %s：自己宣言受付確認のお知らせ" % level_name
     link = verify_link(body(mails[0]))
-    r = b.get(link)
+    r = b.open_link(link)
     assert location(r) == "/entry/complete"
     page = b.follow(r).text
     user_no = re.search(r'id="user-no"[^>]*>(\d{10})<', page).group(1)

@@ -57,7 +57,7 @@ def test_both_mails(site, company, decl, level):
     check_headers(head, msg, addr)
     link = verify_link(body(msg))
     assert link.startswith(site.base + "/entry/verify?t="), (link, site.base)
-    r = b.get(link)
+    r = b.open_link(link)
     assert location(r) == "/entry/complete"
     site.wait_mail(addr, 2)
     (h1, m1), (h2, m2) = raw_for(site, addr)
@@ -110,7 +110,7 @@ def test_header_injection_is_rejected_or_neutralised(site, where):
     else:
         submit(b)
         msg = site.wait_mail(addr)[0]
-        b.get(verify_link(body(msg)))
+        b.open_link(verify_link(body(msg)))
         site.wait_mail(addr, 2)
     time.sleep(0.5)
     check_no_injection(site)

@@ -276,7 +276,7 @@ def test_reload_gives_the_same_page_at_every_step(site):
     submit(b)
     assert email in twice("/entry/accepted").text
     mail = site.wait_mail(email)[0]
-    r = b.get(verify_link(body(mail)))
+    r = b.open_link(verify_link(body(mail)))
     assert location(r) == "/entry/complete"
     twice("/entry/complete")
 

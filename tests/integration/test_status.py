@@ -76,7 +76,7 @@ def test_counts_follow_a_declaration(site):
     assert mid["DeclarationsLastHour"] == before["DeclarationsLastHour"] + 1
     assert mid["OutboxDepth"] == 0 and mid["OutboxFailing"] == 0
     link = verify_link(body(site.wait_mail(email)[0]))
-    assert location(b.get(link)) == "/entry/complete"
+    assert location(b.open_link(link)) == "/entry/complete"
     after = settled(site)
     assert after["DeclarationsProvisional"] == before["DeclarationsProvisional"]
     assert after["DeclarationsDeclared"] == before["DeclarationsDeclared"] + 1

@@ -31,7 +31,7 @@ def assert_entry_link(page_text, site):
 
 def complete(site, email, company=CORP, decl=ONE_STAR):
     b = declare(site, company, decl, email)
-    r = b.get(link_of(site, email))
+    r = b.open_link(link_of(site, email))
     assert r.status_code == 303 and location(r) == "/entry/complete"
     page = b.follow(r).text
     user_no = re.search(r'id="user-no"[^>]*>(\d+)<', page).group(1)
@@ -47,7 +47,7 @@ def test_second_click_says_already_complete(site):
     before = ids_of(site, email)
     assert before == [[user_no, decl_no, "declared"]]
     for browser in (b, Browser(site)):          # the same browser, or another one
-        r = browser.get(link)
+        r = browser.open_link(link)
         assert r.status_code == 200, (r.status_code, r.headers.get("Location"))
         assert "すでに完了" in r.text
     assert ids_of(site, email) == before
@@ -81,11 +81,11 @@ def test_expired_link(new_site, backend):
     b = declare(site, CORP, ONE_STAR, email)
     link = link_of(site, email)
     time.sleep(3)
-    r = Browser(site).get(link)
+    r = Browser(site).open_link(link)
     assert r.status_code == 410, (r.status_code, r.headers.get("Location"))
     assert "有効期限" in r.text
     assert_entry_link(r.text, site)
-    r = b.get(link)                              # the applicant's own browser too
+    r = b.open_link(link)                        # the applicant's own browser too
     assert r.status_code == 410
     # no IDs were issued; the retry thread marks it 期限切れ, once, with history
     deadline = time.time() + 10
@@ -101,7 +101,7 @@ def test_expired_link(new_site, backend):
                     "ORDER BY h.id" % email)
     assert hist == [["", "provisional", "applicant"], ["provisional", "expired", "system"]]
     assert int(site.status()["DeclarationsExpired"]) == 1
-    assert Browser(site).get(link).status_code == 410   # still says expired
+    assert Browser(site).open_link(link).status_code == 410   # still says expired
     mails = site.mails_to(email)
     assert len(mails) == 1 and "完了" not in subject(mails[0])
 
@@ -152,3 +152,27 @@ def test_ids_are_ten_digits_distinct_and_not_sequential(site):
     assert abs(int(u1) - int(d1)) != 1 and abs(int(u2) - int(d2)) != 1
     assert ids_of(site, e1) == [[u1, d1, "declared"]]
     assert ids_of(site, e2) == [[u2, d2, "declared"]]
+
+
+def test_opening_the_link_changes_nothing_until_the_button(site):
+    """Mail scanners fetch links before people do: GET and HEAD of the link
+    only show the button; its POST completes, once."""
+    email = unique_email()
+    declare(site, CORP, ONE_STAR, email)
+    link = link_of(site, email)
+    import requests
+    assert requests.head(link, timeout=10).status_code == 200
+    page = Browser(site).get(link)
+    assert page.status_code == 200 and "自己宣言を完了する" in page.text
+    assert Browser(site).get(link).status_code == 200
+    assert ids_of(site, email) == [["", "", "provisional"]]
+    time.sleep(1)
+    assert len(site.mails_to(email)) == 1
+    # the button's POST needs the page's token
+    b = Browser(site)
+    b.get(link)
+    r = b.post("/entry/verify", {"t": link.split("t=", 1)[1], "complete": "1"}, token="x" * 43)
+    assert r.status_code == 403 and ids_of(site, email) == [["", "", "provisional"]]
+    r = b.open_link(link)
+    assert location(r) == "/entry/complete"
+    assert ids_of(site, email)[0][2] == "declared"
