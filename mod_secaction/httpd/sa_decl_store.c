@@ -34,6 +34,7 @@ APLOG_USE_MODULE(secaction);
 #define Q_ID_TAKEN "secaction_id_taken"
 #define Q_PENDING  "secaction_pending_for"
 #define Q_GUARD    "secaction_login_guard"
+#define Q_AUDIT    "secaction_audit_insert"
 
 #define SELECT_DECL "SELECT " COLS "id, version FROM declaration"
 
@@ -58,6 +59,8 @@ static const sa_stmt statements[] = {
                  " AND created_at >= %lld" },
     { Q_GUARD, "UPDATE declaration SET login_failures = %lld, login_last_failure = %lld,"
                " login_locked_until = %lld WHERE id = %lld" },
+    { Q_AUDIT, "INSERT INTO audit_log (at, actor, action, declaration_id, detail, reason)"
+               " VALUES (%lld, %s, %s, %lld, %s, %s)" },
 };
 
 void sa_decl_store_register(server_rec *s)
@@ -151,7 +154,8 @@ const char *sa_decl_name(apr_pool_t *p, const sa_decl *d)
 /* --- the one transition function --------------------------------------- */
 
 static int write_change(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
-                        const sa_decl *before, sa_decl *after, sa_change *ch, int *conflict)
+                        const sa_decl *before, sa_decl *after, sa_change *ch,
+                        const char *detail, int *conflict)
 {
     const char **args, *h[7], *err = NULL;
     int n, rows = 0, i;
@@ -189,6 +193,11 @@ static int write_change(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
     if (sa_db_exec(p, dbd, Q_HISTORY, NULL, 7, h) != APR_SUCCESS) {
         return 0;
     }
+    if (ch->actor == SA_ACTOR_SECRETARIAT
+        && sa_audit_write(p, dbd, ch->actor_name, sa_event_name(ch->event), after->id,
+                          detail, ch->note) != APR_SUCCESS) {
+        return 0;
+    }
     if (ch->consume_link && !sa_link_consume(p, dbd, ch->consume_link)) {
         *conflict = 1;     /* the link was used meanwhile */
         return 0;
@@ -209,6 +218,13 @@ static int write_change(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
 apr_status_t sa_store_apply(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
                             const sa_decl *before, sa_decl *after, sa_change *ch)
 {
+    return sa_store_apply_audited(p, dbd, c, before, after, ch, NULL);
+}
+
+apr_status_t sa_store_apply_audited(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
+                                    const sa_decl *before, sa_decl *after, sa_change *ch,
+                                    const char *detail)
+{
     sa_state from = before ? sa_state_parse(before->state) : SA_ST_NONE;
     sa_state to = sa_state_parse(after->state);
     apr_dbd_transaction_t *t;
@@ -221,7 +237,7 @@ apr_status_t sa_store_apply(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *
     if (sa_db_begin(p, dbd, &t) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
-    ok = write_change(p, dbd, c, before, after, ch, &conflict);
+    ok = write_change(p, dbd, c, before, after, ch, detail, &conflict);
     if (sa_db_end(p, dbd, t, !ok) == APR_SUCCESS) {
         return APR_SUCCESS;
     }
@@ -243,6 +259,14 @@ apr_status_t sa_store_apply(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *
         }
     }
     return APR_EGENERAL;
+}
+
+apr_status_t sa_audit_write(apr_pool_t *p, ap_dbd_t *dbd, const char *actor, const char *action,
+                            apr_int64_t decl_id, const char *detail, const char *reason)
+{
+    const char *args[6] = { sa_i64(p, apr_time_sec(apr_time_now())), actor, action,
+                            decl_id ? sa_i64(p, decl_id) : NULL, detail, reason };
+    return sa_db_exec(p, dbd, Q_AUDIT, NULL, 6, args);
 }
 
 /* --- queries ----------------------------------------------------------- */

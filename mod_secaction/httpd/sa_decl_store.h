@@ -83,6 +83,18 @@ sa_decl *sa_decl_copy(apr_pool_t *p, const sa_decl *d);
 apr_status_t sa_store_apply(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
                             const sa_decl *before, sa_decl *after, sa_change *ch);
 
+/* Appends a row to the audit log of the secretariat's actions (inside the
+ * caller's transaction when there is one). */
+apr_status_t sa_audit_write(apr_pool_t *p, ap_dbd_t *dbd, const char *actor, const char *action,
+                            apr_int64_t decl_id, const char *detail, const char *reason);
+
+/* sa_store_apply for the secretariat's changes: the audit log row (actor,
+ * event, detail: what changed, note: the reason) is written in the same
+ * transaction. */
+apr_status_t sa_store_apply_audited(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
+                                    const sa_decl *before, sa_decl *after, sa_change *ch,
+                                    const char *detail);
+
 /* The history of a declaration, oldest first: rows of (event, from, to,
  * actor, note, at). */
 apr_status_t sa_decl_history(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id,

@@ -82,6 +82,17 @@ static void changes_by_actor(void **state)
     assert_true(sa_change_allowed(SA_EV_REVOKE, SA_ACTOR_SECRETARIAT, SA_ST_ACCEPTED, SA_ST_REVOKED));
     assert_false(sa_change_allowed(SA_EV_REVOKE, SA_ACTOR_SECRETARIAT, SA_ST_STOPPED, SA_ST_REVOKED));
     assert_false(sa_change_allowed(SA_EV_COUNT, SA_ACTOR_SYSTEM, SA_ST_NONE, SA_ST_NONE));
+    /* a fresh 受付確認 link revives an expired 仮申込み; the 完了 mail keeps the state */
+    assert_true(sa_change_allowed(SA_EV_RESEND, SA_ACTOR_SECRETARIAT, SA_ST_EXPIRED,
+                                  SA_ST_PROVISIONAL));
+    assert_true(sa_change_allowed(SA_EV_RESEND, SA_ACTOR_SECRETARIAT, SA_ST_ACCEPTED,
+                                  SA_ST_ACCEPTED));
+    assert_false(sa_change_allowed(SA_EV_RESEND, SA_ACTOR_SECRETARIAT, SA_ST_ACCEPTED,
+                                   SA_ST_PROVISIONAL));
+    assert_false(sa_change_allowed(SA_EV_RESEND, SA_ACTOR_BUSINESS, SA_ST_EXPIRED,
+                                   SA_ST_PROVISIONAL));
+    assert_true(sa_change_allowed(SA_EV_UNLOCK, SA_ACTOR_SECRETARIAT, SA_ST_STOPPED,
+                                  SA_ST_STOPPED));
 }
 
 static void event_names(void **state)
