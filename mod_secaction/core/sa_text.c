@@ -1,4 +1,5 @@
 /* Computed Japanese texts (see sa_text.h). */
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 #include "sa_text.h"
@@ -73,5 +74,67 @@ const char *sa_mask_email(apr_pool_t *p, const char *addr)
     out[0] = addr[0];
     memset(out + 1, '*', stars);
     strcpy(out + 1 + stars, at);
+    return out;
+}
+
+int sa_text_parse_date(const char *s, apr_int64_t *out)
+{
+    static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int y, m, d, i;
+    apr_int64_t days = 0;
+    if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-') {
+        return 0;
+    }
+    for (i = 0; i < 10; i++) {
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) {
+            return 0;
+        }
+    }
+    y = atoi(s);
+    m = atoi(s + 5);
+    d = atoi(s + 8);
+    if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) {
+        return 0;
+    }
+    if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) {
+        return 0;
+    }
+    /* days since 1970-01-01 of y-m-d (civil calendar) */
+    for (i = 1970; i < y; i++) {
+        days += ((i % 4 == 0 && i % 100 != 0) || i % 400 == 0) ? 366 : 365;
+    }
+    for (i = 1; i < m; i++) {
+        days += (i == 2) ? (((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : 28)
+                         : mdays[i - 1];
+    }
+    days += d - 1;
+    *out = days * 86400 - 9 * 3600;     /* midnight in Japan */
+    return 1;
+}
+
+const char *sa_text_age(apr_pool_t *p, long seconds)
+{
+    if (seconds < 3600) {
+        return apr_psprintf(p, "%ld分", seconds > 0 ? seconds / 60 : 0);
+    }
+    if (seconds < 86400) {
+        return apr_psprintf(p, "%ld時間", seconds / 3600);
+    }
+    return apr_psprintf(p, "%ld日", seconds / 86400);
+}
+
+const char *sa_like_contains(apr_pool_t *p, const char *s)
+{
+    apr_size_t n = s ? strlen(s) : 0, i, o = 0;
+    char *out = apr_palloc(p, 2 * n + 3);
+    out[o++] = '%';
+    for (i = 0; i < n; i++) {
+        if (s[i] == '%' || s[i] == '_' || s[i] == '\\') {
+            out[o++] = '\\';
+        }
+        out[o++] = s[i];
+    }
+    out[o++] = '%';
+    out[o] = '\0';
     return out;
 }

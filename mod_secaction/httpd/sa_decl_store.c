@@ -146,6 +146,12 @@ sa_decl *sa_decl_copy(apr_pool_t *p, const sa_decl *d)
     return c;
 }
 
+int sa_decl_waiting(const sa_decl *d)
+{
+    sa_state st = sa_state_parse(d->state);
+    return st == SA_ST_DECLARED || (st == SA_ST_ACCEPTED && d->pending_level == 2);
+}
+
 const char *sa_decl_name(apr_pool_t *p, const sa_decl *d)
 {
     return sa_display_name(p, d->kind, d->corp_name, d->rep_name, d->trade_name);
@@ -234,6 +240,13 @@ apr_status_t sa_store_apply_audited(apr_pool_t *p, ap_dbd_t *dbd, const sa_serve
         return APR_EINVAL;
     }
     after->updated_at = apr_time_sec(apr_time_now());
+    /* the queue's order: when it started waiting, whatever changes meanwhile */
+    if (!sa_decl_waiting(after)) {
+        after->queued_at = 0;
+    }
+    else if (!before || !sa_decl_waiting(before) || !after->queued_at) {
+        after->queued_at = after->updated_at;
+    }
     if (sa_db_begin(p, dbd, &t) != APR_SUCCESS) {
         return APR_EGENERAL;
     }

@@ -27,7 +27,7 @@
     X(token_expires, Z) X(user_no, T) X(declaration_no, T) X(created_at, I) \
     X(declared_at, Z) X(accepted_at, Z) X(stopped_at, Z) X(revoked_at, Z) \
     X(revoke_reason, T) X(login_failures, I) X(login_last_failure, I) \
-    X(login_locked_until, I) X(updated_at, I)
+    X(login_locked_until, I) X(queued_at, Z) X(updated_at, I)
 
 #define SA_DECL_FIELD_T(name) const char *name;
 #define SA_DECL_FIELD_S(name) const char *name;
@@ -36,7 +36,8 @@
 #define SA_DECL_FIELD(name, kind) SA_DECL_FIELD_##kind(name)
 
 /* A declaration.  Text fields are NULL when empty; times are Unix seconds
- * (0 when unset); level 1 or 2; pending_level 2 while a step-up waits. */
+ * (0 when unset); level 1 or 2; pending_level 2 while a step-up waits;
+ * queued_at while it waits for the secretariat (set by sa_store_apply). */
 typedef struct {
     apr_int64_t id;
     apr_int64_t version;
@@ -116,6 +117,9 @@ apr_status_t sa_decl_pending_for(apr_pool_t *p, ap_dbd_t *dbd, const char *addre
 apr_status_t sa_decl_set_login_guard(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id,
                                      int failures, apr_int64_t last_failure,
                                      apr_int64_t locked_until);
+
+/* Whether d waits for the secretariat's acceptance (new, or a step-up). */
+int sa_decl_waiting(const sa_decl *d);
 
 /* Applicant's display name (core: sa_display_name). */
 const char *sa_decl_name(apr_pool_t *p, const sa_decl *d);

@@ -24,8 +24,11 @@ CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
     FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
 
 -- The acceptance queue: new declarations and step-ups, oldest first.
-CREATE INDEX declaration_queue ON declaration (state, declared_at);
-CREATE INDEX declaration_pending ON declaration (pending_level, updated_at);
+-- queued_at: when it entered the queue (set by the store's transition
+-- function), so a change of data does not move it back.
+ALTER TABLE declaration ADD COLUMN queued_at BIGINT;
+UPDATE declaration SET queued_at = declared_at WHERE state = 'declared';
+CREATE INDEX declaration_queue ON declaration (queued_at, id);
 CREATE INDEX outbox_decl ON outbox (declaration_id);
 
 INSERT INTO schema_version (version, applied_at) VALUES (3, CAST(EXTRACT(EPOCH FROM now()) AS BIGINT));

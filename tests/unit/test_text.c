@@ -157,6 +157,33 @@ static int teardown(void **state)
     return 0;
 }
 
+static void parse_date_is_japan_midnight(void **state)
+{
+    apr_int64_t t = 0;
+    (void)state;
+    assert_true(sa_text_parse_date("2026-12-01", &t));
+    assert_int_equal(t, 1796050800);      /* 2026-11-30T15:00:00Z */
+    assert_true(sa_text_parse_date("2024-02-29", &t));
+    assert_false(sa_text_parse_date("2025-02-29", &t));
+    assert_false(sa_text_parse_date("2026-13-01", &t));
+    assert_false(sa_text_parse_date("2026-1-01", &t));
+    assert_false(sa_text_parse_date("", &t));
+    assert_false(sa_text_parse_date(NULL, &t));
+    assert_true(sa_text_parse_date("1970-01-02", &t));
+    assert_int_equal(t, 86400 - 9 * 3600);
+}
+
+static void age_and_like(void **state)
+{
+    (void)state;
+    assert_string_equal(sa_text_age(pool, 59), "0分");
+    assert_string_equal(sa_text_age(pool, 7200), "2時間");
+    assert_string_equal(sa_text_age(pool, 3 * 86400 + 5), "3日");
+    assert_string_equal(sa_like_contains(pool, "日立"), "%日立%");
+    assert_string_equal(sa_like_contains(pool, "50%_\\"), "%50\\%\\_\\\\%");
+    assert_string_equal(sa_like_contains(pool, NULL), "%%");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -169,6 +196,8 @@ int main(void)
         cmocka_unit_test(display_name_never_null),
         cmocka_unit_test(mask_email_keeps_first_and_domain),
         cmocka_unit_test(mask_email_junk),
+        cmocka_unit_test(parse_date_is_japan_midnight),
+        cmocka_unit_test(age_and_like),
     };
     return cmocka_run_group_tests_name("text", tests, setup, teardown);
 }
