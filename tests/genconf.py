@@ -4,11 +4,17 @@ tests/run-local.sh (make run), tests/bench.sh (make bench) and the
 integration tests.
 
     python3 tests/genconf.py OUT --port P --run DIR --maildir DIR \
-        --driver sqlite3|pgsql --dbparams PARAMS [--loglevel L] [--extra TEXT]
+        --driver sqlite3|pgsql --dbparams PARAMS [--loglevel L] [--extra TEXT] \
+        [--admin-user USER --admin-password-file FILE]
+
+With --admin-user, it also writes RUN/admin.htpasswd (the password file of
+the secretariat's console, see write_admin_htpasswd) with the password read
+from the first line of FILE.
 """
 import argparse
 import os
 import pwd
+import subprocess
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -43,6 +49,24 @@ def give_to_httpd_user(paths):
     return "User www-data\nGroup www-data"
 
 
+def write_admin_htpasswd(run_dir, user, password):
+    """Writes run_dir/admin.htpasswd, the file AuthUserFile of
+    conf/httpd.conf.in names, with one bcrypt entry for user, made by
+    htpasswd of Debian's apache2-utils (htpasswd -B, its default cost).  The
+    password goes to htpasswd on its standard input (-i), not in its
+    arguments, so other processes cannot read it.  As root, the file is
+    given to www-data, whose httpd children read it at every request.
+    Returns the file's path."""
+    path = os.path.join(run_dir, "admin.htpasswd")
+    subprocess.run(["htpasswd", "-B", "-c", "-i", path, user], input=password + "\n",
+                   text=True, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if os.geteuid() == 0:
+        w = pwd.getpwnam("www-data")
+        os.chown(path, w.pw_uid, w.pw_gid)
+    os.chmod(path, 0o640)
+    return path
+
+
 def render(port, run, maildir, driver, dbparams, loglevel="warn", extra="", owned=()):
     text = open(os.path.join(TOP, "conf", "httpd.conf.in"), encoding="utf-8").read()
     subst = {
@@ -68,7 +92,15 @@ def main():
     ap.add_argument("--loglevel", default="warn")
     ap.add_argument("--extra", default="")
     ap.add_argument("--own", action="append", default=[], help="folder for www-data")
+    ap.add_argument("--admin-user", help="write RUN/admin.htpasswd for this user")
+    ap.add_argument("--admin-password-file", help="its password (first line)")
     a = ap.parse_args()
+    if a.admin_user:
+        if not a.admin_password_file:
+            ap.error("--admin-user needs --admin-password-file")
+        with open(a.admin_password_file, encoding="utf-8") as f:
+            password = f.readline().rstrip("\n")
+        write_admin_htpasswd(a.run, a.admin_user, password)
     text = render(a.port, a.run, a.maildir, a.driver, a.dbparams, a.loglevel, a.extra, a.own)
     with open(a.out, "w", encoding="utf-8") as f:
         f.write(text)

@@ -10,10 +10,21 @@ run=$var/run
 conf=$run/httpd.conf
 db=$var/db/secaction.sqlite
 maildir=$var/mail
+# The secretariat's console (/security/admin) is behind Basic authentication:
+# one random password per checkout, kept here (only for this user).
+admin_user=jimukyoku
+admin_pw=$run/admin-password
+
+admin_password() {
+  if [ ! -s "$admin_pw" ]; then
+    (umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(12))' >"$admin_pw")
+  fi
+}
 
 gen_conf() {
   python3 "$top/tests/genconf.py" "$conf" --port "$port" --run "$run" --maildir "$maildir" \
-    --driver sqlite3 --dbparams "$db" --own "$var/db"
+    --driver sqlite3 --dbparams "$db" --own "$var/db" \
+    --admin-user "$admin_user" --admin-password-file "$admin_pw"
 }
 
 case ${1:-} in
@@ -21,6 +32,7 @@ case ${1:-} in
     "$top/tests/reach.sh" www-data
     mkdir -p "$run/htdocs" "$var/db" "$maildir"
     "$top/bin/sa-dbinit" sqlite3 "$db"
+    admin_password
     gen_conf
     if [ -f "$run/httpd.pid" ] && kill -0 "$(cat "$run/httpd.pid")" 2>/dev/null; then
       /usr/sbin/apache2 -f "$conf" -k graceful
@@ -35,6 +47,7 @@ case ${1:-} in
 
 mod_secaction is running:   http://localhost:$port/security/
 status page:                http://localhost:$port/secaction-status  (?auto for machines)
+事務局コンソール: http://localhost:$port/security/admin/  (user $admin_user, password $(head -n1 "$admin_pw"))
 mail lands in:              $maildir/*.eml
 database:                   $db
 logs:                       $run/error.log, $run/access.log

@@ -1,6 +1,7 @@
-/* Status: database reachable, declarations by state, recent rate, outbox
- * depth and the age of its oldest mail; an HTML page and, with ?auto, a
- * stable "Key: value" text form in the style of mod_status. */
+/* Status: database reachable, declarations by state, recent rate, the
+ * acceptance queue (length, age of its oldest, acceptances in the last hour
+ * and day), outbox depth and the age of its oldest mail; an HTML page and,
+ * with ?auto, a stable "Key: value" text form in the style of mod_status. */
 #include "httpd.h"
 #include "http_log.h"
 #include "http_protocol.h"
@@ -34,6 +35,7 @@ typedef struct {
     apr_int64_t by_state[SA_ST_COUNT];
     apr_int64_t recent;
     apr_int64_t depth, oldest_age, failing;
+    apr_int64_t queue, queue_oldest_age, accepted_hour, accepted_day;
 } status_t;
 
 static void collect(sa_req *q, status_t *st)
@@ -42,6 +44,7 @@ static void collect(sa_req *q, status_t *st)
     ap_dbd_t *dbd = sa_db(q);
     apr_int64_t now = apr_time_sec(apr_time_now());
     const char *hour_ago = sa_i64(r->pool, now - 3600), **row;
+    const char *since[2] = { hour_ago, sa_i64(r->pool, now - 86400) };
     apr_array_header_t *rows;
     apr_status_t rv;
     int i;
@@ -72,6 +75,16 @@ static void collect(sa_req *q, status_t *st)
         st->oldest_age = apr_atoi64(row[1]) > 0 ? now - apr_atoi64(row[1]) : 0;
         st->failing = apr_atoi64(row[2]);
     }
+    if ((row = sa_db_row(r->pool, dbd, SA_Q_STATUS_QUEUE, 0, NULL, &rv)) != NULL) {
+        apr_int64_t oldest = apr_atoi64(row[1]);
+        st->queue = apr_atoi64(row[0]);
+        /* never negative, should another node's clock run ahead */
+        st->queue_oldest_age = oldest > 0 && now > oldest ? now - oldest : 0;
+    }
+    if ((row = sa_db_row(r->pool, dbd, SA_Q_STATUS_ACCEPTED, 2, since, &rv)) != NULL) {
+        st->accepted_hour = apr_atoi64(row[0]);
+        st->accepted_day = apr_atoi64(row[1]);
+    }
 }
 
 static int send_auto(request_rec *r, const status_t *st)
@@ -86,6 +99,10 @@ static int send_auto(request_rec *r, const status_t *st)
                    st->by_state[state_keys[i].st]);
     }
     ap_rprintf(r, "DeclarationsLastHour: %" APR_INT64_T_FMT "\n", st->recent);
+    ap_rprintf(r, "AcceptanceQueue: %" APR_INT64_T_FMT "\n", st->queue);
+    ap_rprintf(r, "AcceptanceOldestAge: %" APR_INT64_T_FMT "\n", st->queue_oldest_age);
+    ap_rprintf(r, "AcceptedLastHour: %" APR_INT64_T_FMT "\n", st->accepted_hour);
+    ap_rprintf(r, "AcceptedLastDay: %" APR_INT64_T_FMT "\n", st->accepted_day);
     ap_rprintf(r, "OutboxDepth: %" APR_INT64_T_FMT "\n", st->depth);
     ap_rprintf(r, "OutboxOldestAge: %" APR_INT64_T_FMT "\n", st->oldest_age);
     ap_rprintf(r, "OutboxFailing: %" APR_INT64_T_FMT "\n", st->failing);
@@ -107,6 +124,10 @@ static int send_html(sa_req *q, const status_t *st)
         sa_tdata_text(it, "count", sa_i64(r->pool, st->by_state[state_keys[i].st]));
     }
     sa_tdata_text(d, "recent", sa_i64(r->pool, st->recent));
+    sa_tdata_text(d, "acceptance_queue", sa_i64(r->pool, st->queue));
+    sa_tdata_text(d, "acceptance_oldest_age", sa_i64(r->pool, st->queue_oldest_age));
+    sa_tdata_text(d, "accepted_hour", sa_i64(r->pool, st->accepted_hour));
+    sa_tdata_text(d, "accepted_day", sa_i64(r->pool, st->accepted_day));
     sa_tdata_text(d, "outbox_depth", sa_i64(r->pool, st->depth));
     sa_tdata_text(d, "outbox_oldest_age", sa_i64(r->pool, st->oldest_age));
     sa_tdata_text(d, "outbox_failing", sa_i64(r->pool, st->failing));

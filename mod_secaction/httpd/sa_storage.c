@@ -40,6 +40,17 @@ static const sa_stmt statements[] = {
       " FROM outbox WHERE sent_at IS NULL" },
     { SA_Q_STATUS_RECENT,
       "SELECT COUNT(*) FROM declaration WHERE created_at >= %lld" },
+    /* the acceptance queue: new declarations (waiting since declared_at) and
+     * step-ups of accepted ones (since updated_at); count, oldest time */
+    { SA_Q_STATUS_QUEUE,
+      "SELECT COUNT(*), COALESCE(MIN(CASE WHEN state = 'declared'"
+      " THEN COALESCE(declared_at, updated_at) ELSE updated_at END), 0)"
+      " FROM declaration WHERE state = 'declared'"
+      " OR (state = 'accepted' AND pending_level = 2)" },
+    /* acceptances since an hour ago, since a day ago */
+    { SA_Q_STATUS_ACCEPTED,
+      "SELECT COALESCE(SUM(CASE WHEN at >= %lld THEN 1 ELSE 0 END), 0), COUNT(*)"
+      " FROM declaration_history WHERE event = 'accept' AND at >= %lld" },
     { SA_Q_SCHEMA_VERSION,
       "SELECT MAX(version) FROM schema_version" },
     /* mod_session_dbd never removes expired sessions (expiry in microseconds) */

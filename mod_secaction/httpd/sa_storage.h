@@ -18,6 +18,8 @@
 #define SA_Q_STATUS_STATES    "secaction_status_states"
 #define SA_Q_STATUS_OUTBOX    "secaction_status_outbox"
 #define SA_Q_STATUS_RECENT    "secaction_status_recent"
+#define SA_Q_STATUS_QUEUE     "secaction_status_queue"
+#define SA_Q_STATUS_ACCEPTED  "secaction_status_accepted"
 #define SA_Q_SCHEMA_VERSION   "secaction_schema_version"
 #define SA_Q_SESSION_PURGE    "secaction_session_purge"
 

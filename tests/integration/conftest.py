@@ -49,6 +49,11 @@ def free_port():
 
 
 class Site:
+    # The secretariat's console (/security/admin) is behind httpd's Basic
+    # authentication (conf/httpd.conf.in); start() writes its password file.
+    ADMIN_USER = "jimukyoku"
+    ADMIN_PASSWORD = "Console-Test-Pw1"
+
     def __init__(self, backend, extra=""):
         self.backend = backend
         self.port = free_port()
@@ -104,6 +109,7 @@ class Site:
 
     def start(self):
         self.write_conf()
+        genconf.write_admin_htpasswd(self.run, self.ADMIN_USER, self.ADMIN_PASSWORD)
         subprocess.run(["/usr/sbin/apache2", "-f", self.conf, "-k", "start"], check=True,
                        env=httpd_env())
         deadline = time.time() + 10
@@ -135,6 +141,13 @@ class Site:
 
     def url(self, path):
         return self.base + path
+
+    def admin(self):
+        """A session that authenticates as the secretariat (Basic auth in
+        front of /security/admin); pass it full URLs (site.url(...))."""
+        s = requests.Session()
+        s.auth = (self.ADMIN_USER, self.ADMIN_PASSWORD)
+        return s
 
     # --- mail --------------------------------------------------------------
     def mails(self):

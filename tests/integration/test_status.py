@@ -3,16 +3,20 @@ import glob
 import os
 import time
 
+import pytest
 import requests
 
-from conftest import TOP, body, unique_email
+from conftest import BACKENDS, TOP, body, unique_email
 from htmlpage import Page
 from wizard import CORP, ONE_STAR, declare, location, verify_link
 
 KEYS = ["DatabaseReachable", "SchemaVersion", "DeclarationsProvisional", "DeclarationsDeclared",
         "DeclarationsAccepted", "DeclarationsStopped", "DeclarationsRevoked",
-        "DeclarationsExpired", "DeclarationsLastHour", "OutboxDepth", "OutboxOldestAge",
+        "DeclarationsExpired", "DeclarationsLastHour", "AcceptanceQueue", "AcceptanceOldestAge",
+        "AcceptedLastHour", "AcceptedLastDay", "OutboxDepth", "OutboxOldestAge",
         "OutboxFailing"]
+# figures that grow by themselves while something waits
+AGES = ("AcceptanceOldestAge", "OutboxOldestAge")
 STATES = {"DeclarationsProvisional": "provisional", "DeclarationsDeclared": "declared",
           "DeclarationsAccepted": "accepted", "DeclarationsStopped": "stopped",
           "DeclarationsRevoked": "revoked", "DeclarationsExpired": "expired"}
@@ -81,12 +85,40 @@ def test_counts_follow_a_declaration(site):
     assert after["DeclarationsProvisional"] == before["DeclarationsProvisional"]
     assert after["DeclarationsDeclared"] == before["DeclarationsDeclared"] + 1
     assert after["DeclarationsLastHour"] == before["DeclarationsLastHour"] + 1
+    # manual acceptance (the default): the declaration now waits in the queue
+    assert after["AcceptanceQueue"] == before["AcceptanceQueue"] + 1
+    assert after["AcceptedLastHour"] == before["AcceptedLastHour"]
+    assert after["AcceptedLastDay"] == before["AcceptedLastDay"]
     for k in ("DeclarationsAccepted", "DeclarationsStopped", "DeclarationsRevoked",
               "DeclarationsExpired"):
         assert after[k] == before[k], k
     # the figures are those of the database
     n = int(site.sql("SELECT COUNT(*) FROM declaration WHERE state = 'declared'")[0][0])
     assert after["DeclarationsDeclared"] == n
+    q = int(site.sql("SELECT COUNT(*) FROM declaration WHERE state = 'declared'"
+                     " OR (state = 'accepted' AND pending_level = 2)")[0][0])
+    assert after["AcceptanceQueue"] == q
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_acceptance_queue_of_a_completed_declaration(new_site, backend):
+    site = new_site(backend)
+    st = settled(site)
+    assert (st["AcceptanceQueue"], st["AcceptanceOldestAge"]) == (0, 0), st
+    assert (st["AcceptedLastHour"], st["AcceptedLastDay"]) == (0, 0), st
+    email = unique_email()
+    b = declare(site, CORP, ONE_STAR, email)
+    assert settled(site)["AcceptanceQueue"] == 0          # 仮申込み waits for its mail link
+    link = verify_link(body(site.wait_mail(email)[0]))
+    assert location(b.open_link(link)) == "/entry/complete"
+    st = settled(site)
+    assert st["DeclarationsDeclared"] == 1
+    assert st["AcceptanceQueue"] == 1, st
+    assert 0 <= st["AcceptanceOldestAge"] <= 60, st
+    # nothing was accepted (manual acceptance is the default)
+    assert (st["AcceptedLastHour"], st["AcceptedLastDay"]) == (0, 0), st
+    time.sleep(1.1)
+    assert auto(site)["AcceptanceOldestAge"] >= 1
 
 
 def row_number(page, *words):
@@ -110,7 +142,18 @@ def test_html_page_shows_the_same_figures(site):
     assert "reachable" in page.text
     for key, state in STATES.items():
         assert row_number(page, state) == st[key], state
-    assert auto(site) == st          # nothing moved meanwhile
+    for key, words in (("AcceptanceQueue", ("Acceptance", "queue")),
+                       ("AcceptedLastHour", ("accepted", "hour")),
+                       ("AcceptedLastDay", ("accepted", "day"))):
+        assert row_number(page, *words) == st[key], key
+    later = auto(site)
+    # nothing moved meanwhile; ages only grew with the clock
+    assert {k: v for k, v in later.items() if k not in AGES} == \
+        {k: v for k, v in st.items() if k not in AGES}
+    for k in AGES:
+        assert st[k] <= later[k] <= st[k] + 10, k
+    assert st["AcceptanceOldestAge"] <= row_number(page, "oldest", "acceptance") \
+        <= later["AcceptanceOldestAge"]
     numbers = [int(td.text) for td in page.by_tag("td") if td.text.isdigit()]
     assert st["DeclarationsLastHour"] in numbers
     assert st["SchemaVersion"] in numbers
