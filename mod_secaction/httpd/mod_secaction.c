@@ -4,7 +4,8 @@
  * is a route (sa_route.h) in the table of its area: sa_site.c (TOP, static
  * files, privacy), sa_wizard.c (/entry/…), sa_account.c (/login, /logout,
  * password reset, contact confirmation), sa_mypage.c (/mypage…),
- * sa_status.c (the operators' page, SetHandler secaction-status).  The
+ * sa_admin.c (the secretariat's console, /admin/…), sa_status.c (the
+ * operators' page, SetHandler secaction-status).  The
  * one dispatcher below finds the route and enforces its flags before the
  * handler runs. */
 #include "httpd.h"
@@ -132,13 +133,19 @@ static int dispatch(request_rec *r, const sa_route *const *tables, int ntables,
     if ((rv = enforce(q)) != OK) {
         return OK;     /* its page was sent */
     }
-    return q->route->run(q);
+    rv = q->route->run(q);
+    /* a page that only reads still counts as activity for the idle timeout
+     * (its answer is sent: a failure here loses a minute of idleness only) */
+    if (q->login && q->login->touch && !q->login->dirty) {
+        sa_login_save(q);
+    }
+    return rv;
 }
 
 static int secaction_handler(request_rec *r)
 {
     const sa_route *site[] = { sa_site_routes(), sa_wizard_routes(), sa_account_routes(),
-                               sa_mypage_routes() };
+                               sa_mypage_routes(), sa_admin_routes() };
     const sa_route *status[] = { sa_status_routes() };
     const char *mount, *path;
 

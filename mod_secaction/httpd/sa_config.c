@@ -52,6 +52,10 @@ static const char *const page_files[SA_PAGE_COUNT] = {
     [SA_PAGE_STOP]        = "mypage-stop.xhtml",
     [SA_PAGE_PASSWORD]    = "mypage-password.xhtml",
     [SA_PAGE_LOGO]        = "mypage-logo.xhtml",
+    [SA_PAGE_ADMIN_QUEUE] = "admin-queue.xhtml",
+    [SA_PAGE_ADMIN_DETAIL] = "admin-detail.xhtml",
+    [SA_PAGE_ADMIN_SEARCH] = "admin-search.xhtml",
+    [SA_PAGE_ADMIN_AUDIT] = "admin-audit.xhtml",
 };
 
 static const struct { const char *kind; const char *file; } mails[SA_MAIL_COUNT] = {
@@ -65,6 +69,7 @@ static const struct { const char *kind; const char *file; } mails[SA_MAIL_COUNT]
     [SA_MAIL_CONTACT_CHANGED]  = { "contact_changed",  "mail/contact-changed.txt" },
     [SA_MAIL_STEPUP]           = { "stepup",           "mail/stepup.txt" },
     [SA_MAIL_STOPPED]          = { "stopped",          "mail/stopped.txt" },
+    [SA_MAIL_REVOKED]          = { "revoked",          "mail/revoked.txt" },
 };
 
 const char *sa_mail_kind(sa_mail_id id)
@@ -83,7 +88,7 @@ static const char *const required_texts[] = {
     "reset_unknown:title,text", "reset_done:title,text", "contact_sent:title,text",
     "contact_unknown:title,text", "contact_done:title,text", "conflict:title,text",
     "login_wait:text", "login_locked:text", "login_failed:text",
-    "not_active:title,text", "logo_refused:title,text",
+    "not_active:title,text", "logo_refused:title,text", "admin_reason:text",
     NULL
 };
 

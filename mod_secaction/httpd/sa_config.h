@@ -39,6 +39,10 @@ typedef enum {
     SA_PAGE_STOP,
     SA_PAGE_PASSWORD,
     SA_PAGE_LOGO,
+    SA_PAGE_ADMIN_QUEUE,
+    SA_PAGE_ADMIN_DETAIL,
+    SA_PAGE_ADMIN_SEARCH,
+    SA_PAGE_ADMIN_AUDIT,
     SA_PAGE_COUNT
 } sa_page_id;
 
@@ -53,6 +57,7 @@ typedef enum {
     SA_MAIL_CONTACT_CHANGED,   /* the notice to the old one */
     SA_MAIL_STEPUP,
     SA_MAIL_STOPPED,
+    SA_MAIL_REVOKED,
     SA_MAIL_COUNT
 } sa_mail_id;
 

@@ -82,7 +82,7 @@ static const char *text_of(apr_pool_t *p, const char *v)
 #define READ_Z(name) READ_I(name)
 #define READ(name, kind) READ_##kind(name)
 
-static sa_decl *from_row(apr_pool_t *p, const char **row)
+sa_decl *sa_decl_from_row(apr_pool_t *p, const char **row)
 {
     sa_decl *d = apr_pcalloc(p, sizeof(*d));
     int i = 0;
@@ -115,7 +115,7 @@ static apr_status_t one(apr_pool_t *p, ap_dbd_t *dbd, const char *label, const c
 {
     apr_status_t rv;
     const char **row = sa_db_row(p, dbd, label, 1, &arg, &rv);
-    *d = row ? from_row(p, row) : NULL;
+    *d = row ? sa_decl_from_row(p, row) : NULL;
     return rv;
 }
 

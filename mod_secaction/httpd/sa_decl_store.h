@@ -72,6 +72,10 @@ apr_status_t sa_decl_by_token(apr_pool_t *p, ap_dbd_t *dbd, const char *token_ha
 apr_status_t sa_decl_by_user_no(apr_pool_t *p, ap_dbd_t *dbd, const char *user_no, sa_decl **d);
 apr_status_t sa_decl_by_subkey(apr_pool_t *p, ap_dbd_t *dbd, const char *key, sa_decl **d);
 
+/* A record from a row of a SELECT of every column in SA_DECL_COLUMNS
+ * order, then id and version (other stores' queries of declarations). */
+sa_decl *sa_decl_from_row(apr_pool_t *p, const char **row);
+
 /* A copy of d to change and hand to sa_store_apply. */
 sa_decl *sa_decl_copy(apr_pool_t *p, const sa_decl *d);
 

@@ -116,12 +116,10 @@ static int is_accepted(const sa_decl *d)
 /* --- the session and the answers ----------------------------------------- */
 
 /* Saves the login session; false when it could not be kept, in which case
- * the outage page has been sent.  (sa_save_sessions answers OK either way,
- * so whether it kept the session is read from what is left to write.) */
+ * the outage page has been sent. */
 static int session_kept(sa_req *q)
 {
-    sa_save_sessions(q);
-    return !q->login || !(q->login->dirty || q->login->touch);
+    return sa_save_sessions(q);
 }
 
 /* A page, after saving the session (a GET clears a notice, and seen_at

@@ -126,15 +126,15 @@ int sa_save_sessions(sa_req *q)
     if (sa_login_save(q) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10103)
                       "mod_secaction: a login session could not be saved (database down?)");
-        return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
+        sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
+        return 0;
     }
-    return OK;
+    return 1;
 }
 
 int sa_see_other(sa_req *q, const char *path)
 {
-    int rv = sa_save_sessions(q);
-    return rv == OK ? sa_redirect(q->r, path) : rv;
+    return sa_save_sessions(q) ? sa_redirect(q->r, path) : OK;
 }
 
 sa_tdata *sa_msg_data(sa_req *q, const char *id)

@@ -49,9 +49,10 @@ const char *sa_csrf(sa_req *q);
 /* Whether the POST's "csrf" field matches it. */
 int sa_csrf_valid(sa_req *q);
 
-/* Saves the sessions changed by this request; on failure logs and returns
- * the status of the outage page already sent (so a handler never reports a
- * change that was not kept), else OK. */
+/* Saves the sessions changed by this request.  True when they are kept;
+ * false when the save failed, in which case the outage page was sent (so a
+ * handler never reports a change that was not kept) and the handler only
+ * returns OK. */
 int sa_save_sessions(sa_req *q);
 
 /* 303 See Other to mount + path, after saving the sessions. */

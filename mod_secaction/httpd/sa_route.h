@@ -32,5 +32,6 @@ const sa_route *sa_wizard_routes(void);
 const sa_route *sa_account_routes(void);
 const sa_route *sa_mypage_routes(void);
 const sa_route *sa_status_routes(void);
+const sa_route *sa_admin_routes(void);
 
 #endif

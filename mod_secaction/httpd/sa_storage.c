@@ -76,6 +76,7 @@ int sa_storage_prepare(server_rec *s)
     sa_decl_store_register(s);
     sa_session_register(s);
     sa_links_register(s);
+    sa_admin_register(s);
     return 1;
 }
 

@@ -33,6 +33,9 @@ typedef struct {
 
 /* Registers every statement with mod_dbd; false if mod_dbd is missing. */
 int sa_storage_prepare(server_rec *s);
+/* The console's queries (sa_admin.c). */
+void sa_admin_register(server_rec *s);
+
 /* Registers one store's table (called from sa_storage_prepare). */
 void sa_storage_prepare_table(server_rec *s, const sa_stmt *table, apr_size_t n);
 

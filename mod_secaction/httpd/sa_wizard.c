@@ -257,7 +257,6 @@ static int company_post(sa_req *q)
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10032)
                           "mod_secaction: password hashing failed");
             sa_flash(q, "company", NULL, NULL);
-            sa_save_sessions(q);
             return draft_db_down(q);
         }
         sa_scope_set(q, "pw", hash);
@@ -360,6 +359,21 @@ void sa_put_declaration(sa_req *q, sa_tdata *d, const apr_table_t *co, const apr
                   sa_choice_labels(q->p, sa_publish_methods, apr_table_get(de, "publish")));
     sa_tdata_text(d, "survey_labels",
                   sa_choice_labels(q->p, sa_survey_answers, apr_table_get(de, "survey")));
+}
+
+void sa_put_stored_declaration(sa_req *q, sa_tdata *t, const sa_decl *d)
+{
+    apr_table_t *co = apr_table_make(q->p, 24), *de = apr_table_make(q->p, 8);
+#define TO(tab, f) if (d->f) apr_table_setn(tab, #f, d->f);
+    TO(co, kind) TO(co, corp_no) TO(co, corp_name) TO(co, corp_kana) TO(co, rep_name)
+    TO(co, rep_kana) TO(co, trade_name) TO(co, url) TO(co, postal) TO(co, pref) TO(co, city)
+    TO(co, street) TO(co, building) TO(co, phone) TO(co, jsic_major) TO(co, jsic_middle)
+    TO(co, member) TO(co, member_name) TO(co, ipa_info)
+    TO(de, purpose) TO(de, score) TO(de, publish) TO(de, contact_name) TO(de, email)
+    TO(de, survey)
+#undef TO
+    apr_table_setn(de, "level", d->level == 2 ? "2" : "1");
+    sa_put_declaration(q, t, co, de);
 }
 
 static int confirm_get(sa_req *q)

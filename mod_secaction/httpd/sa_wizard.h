@@ -3,6 +3,7 @@
 #define SA_WIZARD_H
 
 #include "sa_req.h"
+#include "sa_decl_store.h"
 
 /* The text fields of the company and declaration steps ("v.NAME"). */
 extern const char *const sa_company_texts[];
@@ -14,6 +15,9 @@ int sa_postal_lookup_post(sa_req *q, const char *form_name, const char *return_p
 /* The values and labels of a declaration (company and declaration tables
  * of stored values) as the 入力内容確認 page and マイページ show them. */
 void sa_put_declaration(sa_req *q, sa_tdata *d, const apr_table_t *co, const apr_table_t *de);
+
+/* The same for a stored declaration. */
+void sa_put_stored_declaration(sa_req *q, sa_tdata *d, const sa_decl *rec);
 
 /* Hands the mail queued under key to the sendmail program now (bounded). */
 void sa_deliver_now(sa_req *q, const char *mail_key);
