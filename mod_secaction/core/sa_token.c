@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/hmac.h>
 
 #define SA_TOKEN_CHARS 43      /* ceil(32 * 8 / 6), no padding */
 #define SA_ID_MIN      APR_UINT64_C(1000000000)
@@ -60,22 +61,37 @@ const char *sa_token_new(apr_pool_t *p)
     return out;
 }
 
-const char *sa_token_hash(apr_pool_t *p, const char *s)
+static const char *hex_of(apr_pool_t *p, const unsigned char *md, unsigned int mdlen)
 {
     static const char hex[] = "0123456789abcdef";
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0, i;
-    char *out;
-
-    if (!s || EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL) != 1)
-        return NULL;
-    out = apr_palloc(p, mdlen * 2 + 1);
+    unsigned int i;
+    char *out = apr_palloc(p, mdlen * 2 + 1);
     for (i = 0; i < mdlen; i++) {
         out[2 * i] = hex[md[i] >> 4];
         out[2 * i + 1] = hex[md[i] & 15];
     }
     out[2 * mdlen] = '\0';
     return out;
+}
+
+const char *sa_token_hash(apr_pool_t *p, const char *s)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (!s || EVP_Digest(s, strlen(s), md, &mdlen, EVP_sha256(), NULL) != 1)
+        return NULL;
+    return hex_of(p, md, mdlen);
+}
+
+const char *sa_keyed_hash(apr_pool_t *p, const char *key, const char *s)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (!key || !*key || !s
+        || !HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)s, strlen(s),
+                 md, &mdlen))
+        return NULL;
+    return hex_of(p, md, mdlen);
 }
 
 static int b64url_value(char c)

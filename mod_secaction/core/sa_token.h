@@ -14,6 +14,10 @@ const char *sa_token_new(apr_pool_t *p);
 /* Lower-case hex SHA-256 of s (64 chars); what the database stores. */
 const char *sa_token_hash(apr_pool_t *p, const char *s);
 
+/* Lower-case hex HMAC-SHA-256 of s under key (NULL without a key): what
+ * is kept of a client's IP address, so that it can be counted but not read. */
+const char *sa_keyed_hash(apr_pool_t *p, const char *key, const char *s);
+
 /* Syntax check of a token as it arrives in a URL (43 base64url chars). */
 int sa_token_wellformed(const char *s);
 

@@ -80,6 +80,15 @@ static const char *char_name(apr_pool_t *p, apr_uint32_t cp)
  * Text, length, trimming, width
  * ------------------------------------------------------------------- */
 
+/* Characters a person cannot see that reorder or hide text around them
+ * (a public name could show as something else than what is stored). */
+static int invisible(apr_uint32_t cp)
+{
+    return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E)
+           || (cp >= 0x2060 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029
+           || cp == 0xFEFF || cp == 0x061C || cp == 0x180E || cp == 0x00AD;
+}
+
 sa_text_status sa_text_status_of(const char *s, int multiline)
 {
     apr_uint32_t cp;
@@ -92,6 +101,8 @@ sa_text_status sa_text_status_of(const char *s, int multiline)
                 return SA_TEXT_NEWLINE;
         } else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
             return SA_TEXT_CONTROL;
+        } else if (invisible(cp)) {
+            return SA_TEXT_INVISIBLE;
         }
     }
     return SA_TEXT_OK;
@@ -106,6 +117,9 @@ const char *sa_check_text(const char *s, int multiline)
         return "改行やタブは入力できません。1行で入力してください。";
     case SA_TEXT_CONTROL:
         return "入力できない制御文字が含まれています。その文字を取り除いて入力し直してください。";
+    case SA_TEXT_INVISIBLE:
+        return "目に見えない特殊な文字（文字の向きを変える記号やゼロ幅の文字など）が含まれています。"
+               "その文字を取り除いて入力し直してください。";
     default:
         return NULL;
     }
@@ -123,6 +137,10 @@ const char *sa_check_text_label(apr_pool_t *p, const char *label,
     case SA_TEXT_CONTROL:
         return apr_psprintf(p, "%sに入力できない制御文字が含まれています。"
                             "その文字を取り除いて入力し直してください。", label);
+    case SA_TEXT_INVISIBLE:
+        return apr_psprintf(p, "%sに目に見えない特殊な文字（文字の向きを変える記号やゼロ幅の"
+                            "文字など）が含まれています。その文字を取り除いて入力し直してください。",
+                            label);
     default:
         return NULL;
     }
@@ -858,4 +876,22 @@ const char *sa_password_confirm(const char *pw, const char *pw2)
     if (!pw || strcmp(pw, pw2) != 0)
         return "パスワード（確認用）がパスワードと一致しません。";
     return NULL;
+}
+
+const char *sa_email_key(apr_pool_t *p, const char *addr)
+{
+    const char *at = addr ? strrchr(addr, '@') : NULL;
+    const char *plus;
+    char *k, *c;
+    if (!at) {
+        return addr ? apr_pstrdup(p, addr) : NULL;
+    }
+    plus = memchr(addr, '+', (apr_size_t)(at - addr));
+    k = apr_pstrcat(p, apr_pstrndup(p, addr, (apr_size_t)((plus ? plus : at) - addr)), at, NULL);
+    for (c = k; *c; c++) {
+        if (*c >= 'A' && *c <= 'Z') {
+            *c = (char)(*c - 'A' + 'a');
+        }
+    }
+    return k;
 }

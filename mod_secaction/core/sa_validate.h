@@ -49,6 +49,9 @@ const char *sa_phone(apr_pool_t *p, const char *in, const char **out);
 /* Mail address as used in the real world (dot-atom local part, a domain
  * with at least one dot, labels of letters/digits/hyphens, max 254). */
 const char *sa_email(apr_pool_t *p, const char *in, const char **out);
+/* The mailbox an accepted address reaches, as limits count it: lower case,
+ * without a "+tag" in the local part ("Taro+x@Example.jp" -> "taro@example.jp"). */
+const char *sa_email_key(apr_pool_t *p, const char *addr);
 
 /* http or https URL with a host; max 2000 bytes. */
 const char *sa_url(apr_pool_t *p, const char *in, const char **out);
@@ -73,7 +76,9 @@ typedef enum {
     SA_TEXT_OK = 0,
     SA_TEXT_BAD_UTF8,   /* not valid UTF-8 (overlong, surrogate, cut off) */
     SA_TEXT_NEWLINE,    /* CR/LF/TAB in a single-line field */
-    SA_TEXT_CONTROL     /* other C0/C1 control or DEL */
+    SA_TEXT_CONTROL,    /* other C0/C1 control or DEL */
+    SA_TEXT_INVISIBLE   /* a character that changes how text shows without being seen:
+                           bidi controls, zero-width ones, BOM, line/paragraph separators */
 } sa_text_status;
 sa_text_status sa_text_status_of(const char *s, int multiline);
 

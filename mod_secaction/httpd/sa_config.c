@@ -25,6 +25,7 @@ APLOG_USE_MODULE(secaction);
 #define DEF_LOGIN_MAX_AGE   (8 * 3600)
 #define DEF_RESET_LIFETIME  3600
 #define DEF_CONTACT_LIFETIME (24 * 3600)
+#define DEF_CLIENT_LIMIT    30
 
 static const char *const page_files[SA_PAGE_COUNT] = {
     [SA_PAGE_LAYOUT]      = "layout.xhtml",
@@ -82,6 +83,7 @@ static const char *const required_texts[] = {
     "wizard_steps:item", "not_found:title,text", "method_not_allowed:title,text",
     "bad_form:title,text", "csrf:title,text", "db_down:title,text",
     "draft_db_down:title,text", "no_session:title,text", "too_many_pending:title,text",
+    "too_many_client:title,text",
     "verify_unknown:title,text", "verify_expired:title,text", "verify_done:title,text",
     "verify_confirm:title,text",
     "login_required:title,text", "logged_out:title,text", "reset_sent:title,text",
@@ -103,6 +105,7 @@ void *sa_create_server_conf(apr_pool_t *p, server_rec *s)
     c->mail_timeout = -1;
     c->login_idle = c->login_max_age = c->reset_lifetime = c->contact_lifetime = -1;
     c->login_slow_after = c->login_max_failures = c->login_lock = -1;
+    c->client_limit = -1;
     return c;
 }
 
@@ -134,6 +137,7 @@ void *sa_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->login_lock = PICKN(login_lock);
     c->reset_lifetime = PICKN(reset_lifetime);
     c->contact_lifetime = PICKN(contact_lifetime);
+    c->client_limit = PICKN(client_limit);
     {
         int l, f;
         for (l = 0; l < 2; l++) {
@@ -513,6 +517,8 @@ const command_rec sa_directives[] = {
                   "How long a password reset link works (1h)"),
     AP_INIT_TAKE1("SecActionContactLifetime", set_duration, OFF(contact_lifetime), RSRC_CONF,
                   "How long the link confirming a new contact address works (24h)"),
+    AP_INIT_TAKE1("SecActionClientLimit", set_count, OFF(client_limit), RSRC_CONF,
+                  "New 仮申込み from one client address within an hour (30)"),
     AP_INIT_TAKE2("SecActionLogoFile", set_logo_file, NULL, RSRC_CONF,
                   "Logo artwork of a level: 1 or 2, then a .svg or .png file"),
     AP_INIT_TAKE2("SecActionLogoDocument", set_logo_doc, NULL, RSRC_CONF,
@@ -543,6 +549,7 @@ static void apply_defaults(apr_pool_t *p, sa_server_conf *c)
     if (c->login_lock < 0) c->login_lock = SA_LOGIN_LOCK_SECONDS;
     if (c->reset_lifetime < 0) c->reset_lifetime = DEF_RESET_LIFETIME;
     if (c->contact_lifetime < 0) c->contact_lifetime = DEF_CONTACT_LIFETIME;
+    if (c->client_limit < 0) c->client_limit = DEF_CLIENT_LIMIT;
     c->form_opts.purposes = c->purposes;
 }
 

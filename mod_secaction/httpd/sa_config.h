@@ -113,6 +113,7 @@ typedef struct {
     int login_lock;                  /* ... and seconds */
     int reset_lifetime;              /* SecActionResetLifetime, seconds */
     int contact_lifetime;            /* SecActionContactLifetime, seconds */
+    int client_limit;                /* SecActionClientLimit, 仮申込み an hour */
     const char *logo_paths[2][SA_LOGO_FORMATS];   /* SecActionLogoFile, [level-1][format] */
     const char *doc_paths[SA_DOC_COUNT];          /* SecActionLogoDocument */
 

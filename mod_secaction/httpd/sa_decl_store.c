@@ -35,6 +35,8 @@ APLOG_USE_MODULE(secaction);
 #define Q_PENDING  "secaction_pending_for"
 #define Q_GUARD    "secaction_login_guard"
 #define Q_AUDIT    "secaction_audit_insert"
+#define Q_CLIENT   "secaction_client_count"
+#define Q_SECRET   "secaction_site_secret"
 
 #define SELECT_DECL "SELECT " COLS "id, version FROM declaration"
 
@@ -55,8 +57,10 @@ static const sa_stmt statements[] = {
                  " ORDER BY id LIMIT %lld" },
     { Q_ID_TAKEN, "SELECT COUNT(*) FROM declaration WHERE user_no IN (%s, %s)"
                   " OR declaration_no IN (%s, %s)" },
-    { Q_PENDING, "SELECT COUNT(*) FROM declaration WHERE email = %s AND state = 'provisional'"
-                 " AND created_at >= %lld" },
+    { Q_PENDING, "SELECT COUNT(*) FROM declaration WHERE email_key = %s"
+                 " AND state = 'provisional' AND created_at >= %lld" },
+    { Q_CLIENT, "SELECT COUNT(*) FROM declaration WHERE client_key = %s AND created_at >= %lld" },
+    { Q_SECRET, "SELECT value FROM site_secret WHERE name = 'client_key'" },
     { Q_GUARD, "UPDATE declaration SET login_failures = %lld, login_last_failure = %lld,"
                " login_locked_until = %lld WHERE id = %lld" },
     { Q_AUDIT, "INSERT INTO audit_log (at, actor, action, declaration_id, detail, reason)"
@@ -305,6 +309,34 @@ int sa_decl_id_taken(apr_pool_t *p, ap_dbd_t *dbd, const char *a, const char *b,
     const char **row = sa_db_row(p, dbd, Q_ID_TAKEN, 4, args, &rv);
     *taken = row && apr_atoi64(row[0]) > 0;
     return row != NULL;
+}
+
+apr_status_t sa_decl_client_count(apr_pool_t *p, ap_dbd_t *dbd, const char *client_key,
+                                  apr_int64_t since, long *n)
+{
+    const char *args[2] = { client_key, sa_i64(p, since) };
+    apr_status_t rv;
+    const char **row = sa_db_row(p, dbd, Q_CLIENT, 2, args, &rv);
+    *n = row ? (long)apr_atoi64(row[0]) : 0;
+    return rv;
+}
+
+const char *sa_site_secret(apr_pool_t *p, ap_dbd_t *dbd)
+{
+    /* written once per process; a second thread reading it meanwhile just
+     * asks the database too */
+    static char secret[129];
+    apr_status_t rv;
+    const char **row;
+    if (secret[0]) {
+        return secret;
+    }
+    row = sa_db_row(p, dbd, Q_SECRET, 0, NULL, &rv);
+    if (!row || !row[0] || strlen(row[0]) < 32 || strlen(row[0]) >= sizeof(secret)) {
+        return NULL;
+    }
+    apr_cpystrn(secret, row[0], sizeof(secret));
+    return secret;
 }
 
 apr_status_t sa_decl_pending_for(apr_pool_t *p, ap_dbd_t *dbd, const char *address,

@@ -27,7 +27,8 @@
     X(token_expires, Z) X(user_no, T) X(declaration_no, T) X(created_at, I) \
     X(declared_at, Z) X(accepted_at, Z) X(stopped_at, Z) X(revoked_at, Z) \
     X(revoke_reason, T) X(login_failures, I) X(login_last_failure, I) \
-    X(login_locked_until, I) X(queued_at, Z) X(updated_at, I)
+    X(login_locked_until, I) X(queued_at, Z) X(email_key, T) X(client_key, T) \
+    X(updated_at, I)
 
 #define SA_DECL_FIELD_T(name) const char *name;
 #define SA_DECL_FIELD_S(name) const char *name;
@@ -112,9 +113,15 @@ apr_status_t sa_decl_expired_ids(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t now, 
 /* Whether a 10-digit number is used already as 利用者番号 or 自己宣言ID. */
 int sa_decl_id_taken(apr_pool_t *p, ap_dbd_t *dbd, const char *a, const char *b, int *taken);
 
-/* Number of 仮申込み to address since since. */
-apr_status_t sa_decl_pending_for(apr_pool_t *p, ap_dbd_t *dbd, const char *address,
+/* Number of 仮申込み to the mailbox email_key (sa_email_key) since since. */
+apr_status_t sa_decl_pending_for(apr_pool_t *p, ap_dbd_t *dbd, const char *email_key,
                                  apr_int64_t since, long *n);
+/* Number of declarations submitted from client_key since since. */
+apr_status_t sa_decl_client_count(apr_pool_t *p, ap_dbd_t *dbd, const char *client_key,
+                                  apr_int64_t since, long *n);
+/* This installation's secret for keyed hashes of client addresses (read
+ * once per process), or NULL. */
+const char *sa_site_secret(apr_pool_t *p, ap_dbd_t *dbd);
 
 /* Login failures are counted outside the history (they are not changes of
  * the declaration): sets the three login_* columns of id. */

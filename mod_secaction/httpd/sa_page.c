@@ -132,8 +132,6 @@ void sa_page_progress(request_rec *r, sa_tdata *d, int current)
     apr_array_header_t *labels = sa_catalog_all(r->pool, c->texts, "wizard_steps", "item");
     int i;
     sa_tdata_flag(d, "wizard", 1);
-    /* only the wizard's pages start a session: a visit to TOP stores nothing */
-    sa_tdata_text(d, "csrf", sa_csrf_token(r));
     for (i = 0; i < labels->nelts; i++) {
         sa_tdata *it = sa_tdata_item(d, "steps");
         sa_tdata_text(it, "label", APR_ARRAY_IDX(labels, i, const char *));

@@ -92,10 +92,15 @@ static const char *anon_token(sa_req *q, int create)
     return v;
 }
 
+/* The wizard's draft session starts at its first accepted POST, never at
+ * a GET (a visitor without a cookie must not make the server write a row):
+ * until then its pages carry the cookie token, and the draft's own token
+ * is made when the draft is. */
 const char *sa_csrf(sa_req *q)
 {
-    if (q->route && (q->route->flags & SA_R_DRAFT)) {
-        return sa_csrf_token(q->r);
+    const char *t;
+    if (q->route && (q->route->flags & SA_R_DRAFT) && (t = sa_sess_get(q->r, "csrf"))) {
+        return t;
     }
     if (q->login) {
         return q->login->csrf;
@@ -106,14 +111,14 @@ const char *sa_csrf(sa_req *q)
 int sa_csrf_valid(sa_req *q)
 {
     const char *got = q->form ? apr_table_get(q->form, "csrf") : NULL;
-    const char *want;
+    const char *want = NULL;
     if (q->route && (q->route->flags & SA_R_DRAFT)) {
         want = sa_sess_get(q->r, "csrf");
     }
     else if (q->login) {
         want = q->login->csrf;
     }
-    else {
+    if (!want) {
         want = anon_token(q, 0);
     }
     return want && got && sa_secure_equal(want, got);

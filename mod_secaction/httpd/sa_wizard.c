@@ -31,6 +31,7 @@
 #include "sa_outbox.h"
 #include "sa_decl_store.h"
 #include "sa_text.h"
+#include "sa_policy.h"
 #include "sa_form.h"
 #include "sa_kv.h"
 #include "sa_token.h"
@@ -115,22 +116,30 @@ static int terms_get(sa_req *q)
 {
     const char *via = sa_query_arg(q->r, "via");
     sa_tdata *d;
-    if (via_allowed(q->c, via)) {
-        sa_scope_set(q, "via", via);
+    /* a partner's ?via= rides along in the form: a GET stores nothing */
+    if (!via_allowed(q->c, via)) {
+        via = NULL;
     }
     d = sa_page(q, "使用規約確認");
     sa_page_progress(q->r, d, SA_STEP_TERMS);
     sa_tdata_flag(d, "agreed", sa_scope_get(q, "terms") != NULL);
+    sa_tdata_text(d, "via", via);
     return sa_page_send(q->r, SA_PAGE_TERMS, d, HTTP_OK);
 }
 
 static int terms_post(sa_req *q)
 {
     const char *agree = apr_table_get(q->form, "agree");
+    const char *via = apr_table_get(q->form, "via");
     if (!agree || strcmp(agree, "1")) {
         return sa_see_other(q, "/entry/");
     }
+    if (via_allowed(q->c, via)) {
+        sa_scope_set(q, "via", via);
+    }
+    /* the draft (and its own CSRF token) starts here */
     sa_scope_set(q, "terms", "1");
+    sa_csrf_token(q->r);
     if (!sa_scope_get(q, "sub")) {
         sa_scope_set(q, "sub", sa_token_new(q->p));
     }
@@ -396,6 +405,12 @@ static const char *nullable(const apr_table_t *t, const char *k)
     return v && *v ? v : NULL;
 }
 
+/* The keyed hash of the client's address the per-client limit counts. */
+static const char *client_key(sa_req *q, ap_dbd_t *dbd)
+{
+    return sa_keyed_hash(q->p, sa_site_secret(q->p, dbd), q->r->useragent_ip);
+}
+
 /* The 仮申込み of this run as a typed record. */
 static sa_decl *draft_record(sa_req *q, const char *sub, const apr_table_t *co,
                              const apr_table_t *de, const char *token_hash, apr_int64_t expires)
@@ -413,6 +428,8 @@ static sa_decl *draft_record(sa_req *q, const char *sub, const apr_table_t *co,
     FROM(de, purpose) FROM(de, score) FROM(de, publish) FROM(de, contact_name) FROM(de, email)
     FROM(de, survey)
 #undef FROM
+    d->email_key = sa_email_key(q->p, d->email);
+    d->client_key = client_key(q, sa_db(q));
     d->password_hash = sa_scope_get(q, "pw");
     d->token_hash = token_hash;
     d->token_expires = expires;
@@ -477,28 +494,40 @@ void sa_deliver_now(sa_req *q, const char *mail_key)
     }
 }
 
-/* Whether address has had too many 仮申込み in the last hour (a second
- * submit of this same run is not a new one). */
-static int too_many_pending(sa_req *q, ap_dbd_t *dbd, const char *address, const char *sub)
+/* Which limit a new 仮申込み would pass, as the catalog entry that says
+ * so, or NULL: at most 3 unconfirmed to one mailbox an hour (its address
+ * normalised, so a +tag or upper case is no way round it), and at most
+ * SecActionClientLimit from one client address an hour.  A second submit
+ * of this same run is not a new one. */
+static const char *over_limit(sa_req *q, ap_dbd_t *dbd, const char *address, const char *sub)
 {
+    apr_int64_t hour_ago = apr_time_sec(apr_time_now()) - 3600;
+    const char *ck = client_key(q, dbd);
     sa_decl *same;
     long n = 0;
     if (sa_decl_by_subkey(q->p, dbd, sub, &same) == APR_SUCCESS && same) {
-        return 0;
+        return NULL;
     }
-    if (sa_decl_pending_for(q->p, dbd, address, apr_time_sec(apr_time_now()) - 3600, &n)
+    if (sa_decl_pending_for(q->p, dbd, sa_email_key(q->p, address), hour_ago, &n)
         == APR_SUCCESS && !sa_pending_allowed(n)) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, APLOGNO(10037)
                       "mod_secaction: submission refused: too many pending for one address");
-        return 1;
+        return "too_many_pending";
     }
-    return 0;
+    if (ck && sa_decl_client_count(q->p, dbd, ck, hour_ago, &n) == APR_SUCCESS
+        && !sa_pending_allowed_n(n, q->c->client_limit)) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, APLOGNO(10041)
+                      "mod_secaction: submission refused: SecActionClientLimit (%d an hour) "
+                      "reached for one client address", q->c->client_limit);
+        return "too_many_client";
+    }
+    return NULL;
 }
 
 static int confirm_post(sa_req *q)
 {
     apr_table_t *co, *de, *acc;
-    const char *sub, *key = NULL;
+    const char *sub, *key = NULL, *limit;
     ap_dbd_t *dbd;
     apr_status_t st;
     int rv;
@@ -520,8 +549,8 @@ static int confirm_post(sa_req *q)
     if (!(dbd = sa_db(q))) {
         return draft_db_down(q);
     }
-    if (too_many_pending(q, dbd, apr_table_get(de, "email"), sub)) {
-        return sa_msg(q, HTTP_TOO_MANY_REQUESTS, "too_many_pending");
+    if ((limit = over_limit(q, dbd, apr_table_get(de, "email"), sub)) != NULL) {
+        return sa_msg(q, HTTP_TOO_MANY_REQUESTS, limit);
     }
     st = store_submission(q, dbd, sub, co, de, &key);
     if (st != APR_SUCCESS && st != APR_EEXIST) {

@@ -25,6 +25,8 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODULE = os.path.join(TOP, "mod_secaction", ".libs", "mod_secaction.so")
 PG_PORT = int(os.environ.get("SA_PG_PORT", "55432"))
 PG_ADMIN = "host=127.0.0.1 port=%d user=secaction password=secaction" % PG_PORT
+# this run's sites: var/test/run-<pid>/<backend>-<port>
+RUN_DIR = os.path.join(TOP, "var", "test", "run-%d" % os.getpid())
 BACKENDS = [b for b in os.environ.get("SA_BACKENDS", "sqlite3,pgsql").split(",") if b]
 
 
@@ -57,7 +59,7 @@ class Site:
     def __init__(self, backend, extra=""):
         self.backend = backend
         self.port = free_port()
-        self.root = os.path.join(TOP, "var", "test", "%s-%d" % (backend, self.port))
+        self.root = os.path.join(RUN_DIR, "%s-%d" % (backend, self.port))
         shutil.rmtree(self.root, ignore_errors=True)
         self.run = os.path.join(self.root, "run")
         self.maildir = os.path.join(self.root, "mail")
@@ -101,7 +103,8 @@ class Site:
     def write_conf(self):
         text = genconf.render(self.port, self.run, self.maildir, self.backend, self.dbparams,
                               loglevel="info",
-                              extra="SecActionPasswordCost 4\nSecActionMailRetry 1s\n" + self.extra,
+                              extra="SecActionPasswordCost 4\nSecActionMailRetry 1s\n"
+                              "SecActionClientLimit 1000\n" + self.extra,
                               owned=[os.path.join(self.root, "db")])
         text = text.replace("http://localhost:%d/security" % self.port, self.base)
         with open(self.conf, "w", encoding="utf-8") as f:
@@ -236,5 +239,12 @@ def unique_email():
 
 def pytest_sessionstart(session):
     """Each run starts with no sites left from an earlier one (they are kept
-    after a run, for reading their logs)."""
-    shutil.rmtree(os.path.join(TOP, "var", "test"), ignore_errors=True)
+    after a run, for reading their logs, until the next run).  A run that is
+    still going (another pytest on this checkout) keeps its folder."""
+    top = os.path.join(TOP, "var", "test")
+    os.makedirs(top, exist_ok=True)
+    for name in os.listdir(top):
+        pid = name[4:] if name.startswith("run-") else ""
+        if pid.isdigit() and int(pid) != os.getpid() and os.path.exists("/proc/" + pid):
+            continue
+        shutil.rmtree(os.path.join(top, name), ignore_errors=True)

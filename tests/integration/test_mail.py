@@ -184,3 +184,35 @@ def test_one_address_cannot_be_flooded_with_confirmation_mails(site):
     time.sleep(1)
     assert len(site.mails_to(email)) == 3
     assert b.get("/entry/confirm").status_code == 200      # the draft is still there
+
+
+def test_a_tag_or_upper_case_is_the_same_mailbox(site):
+    """The per-address limit counts the mailbox, not the spelling."""
+    local = "hanako.%s" % unique_email().split("@")[0].split(".")[1]
+    spellings = ["%s@example.co.jp" % local, "%s+a@example.co.jp" % local,
+                 "%s@EXAMPLE.co.jp" % local.upper()]
+    for email in spellings:
+        declare(site, CORP, ONE_STAR, email)
+    b = Browser(site)
+    agree(b)
+    fill_company(b, CORP)
+    fill_declaration(b, ONE_STAR, "%s+other@example.co.jp" % local)
+    r = b.post("/entry/confirm", {"submit": "1"})
+    assert r.status_code == 429
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_one_client_address_cannot_submit_without_end(new_site, backend):
+    site = new_site(backend, "SecActionClientLimit 2\n")
+    for n in range(2):
+        declare(site, CORP, ONE_STAR, "client%d.%s" % (n, unique_email()))
+    b = Browser(site)
+    agree(b)
+    fill_company(b, CORP)
+    fill_declaration(b, ONE_STAR, unique_email())
+    r = b.post("/entry/confirm", {"submit": "1"})
+    assert r.status_code == 429 and "接続元" in r.text
+    assert b.get("/entry/confirm").status_code == 200      # the draft is kept
+    # only a keyed hash of the address is stored, never the address
+    keys = site.sql("SELECT DISTINCT client_key FROM declaration")
+    assert len(keys) == 1 and len(keys[0][0]) == 64 and "127.0.0.1" not in keys[0][0]

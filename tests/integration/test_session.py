@@ -443,3 +443,23 @@ def test_double_submit_concurrent(site):
     site.wait_mail(email)
     time.sleep(1.5)
     assert len(received_mails(site, email)) == 1
+
+
+def session_rows(site):
+    return int(site.sql("SELECT COUNT(*) FROM session")[0][0])
+
+
+def test_anonymous_gets_write_nothing(site):
+    """Cookie-less visitors (crawlers, scanners, a flood) make the server
+    store nothing: the wizard's session starts at the first accepted POST."""
+    before = session_rows(site)
+    for _ in range(50):
+        for path in ("/entry/", "/entry/?via=it-hojo", "/entry/verify?t=" + "A" * 43,
+                     "/entry/company", "/login", "/password-reset"):
+            r = requests.get(site.url(path), allow_redirects=False, timeout=10)
+            assert r.status_code in (200, 303, 404), (path, r.status_code)
+    assert session_rows(site) == before
+    # the terms page still works without a stored session, and its POST starts one
+    b = Browser(site)
+    agree(b)
+    assert session_rows(site) == before + 1

@@ -42,6 +42,12 @@ def pw(p):
 
 # (id, base, changes, field the error belongs to)
 COMPANY_CASES = [
+    # characters a reader cannot see that reorder or hide public text
+    ("corp_name-bidi-override", CORP, {"corp_name": "株式会社\u202eトステ"}, "corp_name"),
+    ("city-zero-width", CORP, {"city": "文京区\u200b本駒込"}, "city"),
+    ("rep_name-bom", SOLE, {"rep_name": "\ufeff推進 太郎"}, "rep_name"),
+    ("trade_name-isolate", SOLE, {"trade_name": "推進\u2066太郎事務所"}, "trade_name"),
+    ("street-line-separator", CORP, {"street": "2-28\u20288"}, "street"),
     ("kind-missing", CORP, {"kind": MISSING}, "kind"),
     ("kind-empty", SOLE, {"kind": ""}, "kind"),
     ("corp_no-check-digit", CORP, {"corp_no": "7000012050003"}, "corp_no"),
@@ -80,6 +86,7 @@ COMPANY_CASES = [
 ]
 
 DECL_CASES = [
+    ("contact_name-rlm", ONE_STAR, {"contact_name": "山田\u200f花子"}, "contact_name"),
     ("level-missing", ONE_STAR, {"level": MISSING}, "level"),
     ("level-3", ONE_STAR, {"level": "3"}, "level"),
     ("purpose-missing", ONE_STAR, {"purpose": MISSING}, "purpose"),

@@ -78,8 +78,10 @@ def location(r):
 
 
 def agree(b, via=None):
-    b.get("/entry/" + ("?via=" + via if via else ""))
-    r = b.post("/entry/", {"agree": "1"})
+    page = b.get("/entry/" + ("?via=" + via if via else "")).text
+    kept = re.search(r'name="via" value="([^"]*)"', page)
+    data = {"agree": "1", "via": html.unescape(kept.group(1)) if kept else ""}
+    r = b.post("/entry/", data, token=csrf(page))
     assert location(r) == "/entry/company", r.status_code
     return r
 

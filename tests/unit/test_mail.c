@@ -645,6 +645,20 @@ static void test_sendmail_signal_and_timeout(void **state)
     assert_true(apr_time_now() - t0 < apr_time_from_sec(3));
 }
 
+static void test_keyed_hash(void **state)
+{
+    const char *a, *b;
+    (void)state;
+    /* RFC 4231 test case 2 */
+    assert_string_equal(sa_keyed_hash(pool, "Jefe", "what do ya want for nothing?"),
+                        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    a = sa_keyed_hash(pool, "secret-one", "192.0.2.1");
+    b = sa_keyed_hash(pool, "secret-two", "192.0.2.1");
+    assert_string_not_equal(a, b);
+    assert_null(sa_keyed_hash(pool, "", "192.0.2.1"));
+    assert_null(sa_keyed_hash(pool, NULL, "192.0.2.1"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -667,6 +681,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sendmail_tempfail, setup_maildir, teardown_maildir),
         cmocka_unit_test_setup_teardown(test_sendmail_failures, setup_maildir, teardown_maildir),
         cmocka_unit_test_setup_teardown(test_sendmail_signal_and_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keyed_hash, setup, teardown),
     };
     int rc;
 

@@ -905,6 +905,39 @@ static void test_user_number(void **state)
     REJECTS(sa_user_number, "12345abcde", "10桁");
 }
 
+static void test_email_key(void **state)
+{
+    (void)state;
+    assert_string_equal(sa_email_key(pool, "Taro.Yamada+shop@Example.CO.JP"),
+                        "taro.yamada@example.co.jp");
+    assert_string_equal(sa_email_key(pool, "taro@example.jp"), "taro@example.jp");
+    assert_string_equal(sa_email_key(pool, "+x@example.jp"), "@example.jp");
+    assert_null(sa_email_key(pool, NULL));
+}
+
+static void test_invisible_characters(void **state)
+{
+    static const char *const bad[] = {
+        "A\xE2\x80\xAE" "Z",      /* U+202E RIGHT-TO-LEFT OVERRIDE */
+        "A\xE2\x81\xA6" "Z",      /* U+2066 LEFT-TO-RIGHT ISOLATE */
+        "A\xE2\x80\x8B" "Z",      /* U+200B ZERO WIDTH SPACE */
+        "A\xE2\x80\x8D" "Z",      /* U+200D ZERO WIDTH JOINER */
+        "\xEF\xBB\xBF" "AZ",      /* U+FEFF BOM */
+        "A\xE2\x80\xA8" "Z",      /* U+2028 LINE SEPARATOR */
+        "A\xE2\x80\xA9" "Z",      /* U+2029 PARAGRAPH SEPARATOR */
+        "A\xE2\x80\x8F" "Z",      /* U+200F RIGHT-TO-LEFT MARK */
+    };
+    apr_size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(sa_text_status_of(bad[i], 1), SA_TEXT_INVISIBLE);
+        CONTAINS(sa_check_text(bad[i], 0), "目に見えない");
+        CONTAINS(sa_check_text_label(pool, "事業者名", bad[i], 0), "事業者名に目に見えない");
+    }
+    /* ordinary Japanese, the long vowel mark and full-width spaces are fine */
+    assert_int_equal(sa_text_status_of("株式会社　テスト・ー", 0), SA_TEXT_OK);
+}
+
 static void test_stepup(void **state)
 {
     (void)state;
@@ -979,6 +1012,8 @@ int main(void)
         cmocka_unit_test(test_choice_tables),
         cmocka_unit_test(test_business_keeps_kind_and_skips_password),
         cmocka_unit_test(test_stepup),
+        cmocka_unit_test(test_email_key),
+        cmocka_unit_test(test_invisible_characters),
         cmocka_unit_test(test_user_number),
         cmocka_unit_test(test_contact),
     };
