@@ -812,7 +812,10 @@ static const char *csv_row(sa_req *q, const sa_decl *d)
 
 /* Streams the search's rows, CSV_CHUNK at a time by id (a keyset), each
  * chunk read into a pool that is cleared after it is written: memory stays
- * flat however many rows there are. */
+ * flat however many rows there are (tests/integration/test_admin.py,
+ * test_csv_export_memory_stays_flat).  The filter's arguments are read
+ * once, in the request's pool: each arg() parses the query string into a
+ * new table of r->pool, which per chunk would grow with the rows. */
 static int search_csv(sa_req *q)
 {
     const char *a[40];
@@ -831,11 +834,11 @@ static int search_csv(sa_req *q)
     }
     ap_rputs(SA_CSV_BOM, q->r);
     ap_rputs(sa_csv_line(q->p, csv_head, CSV_COLS), q->r);
+    n = search_args(q, a);
     apr_pool_create(&chunk, req_pool);
     for (;;) {
         apr_array_header_t *rows;
         q->p = chunk;
-        n = search_args(q, a);
         a[n] = sa_i64(chunk, before);
         a[n + 1] = sa_i64(chunk, CSV_CHUNK);
         if (sa_db_rows(chunk, sa_db(q), Q_SEARCH, n + 2, a, &rows) != APR_SUCCESS) {

@@ -40,13 +40,13 @@ static const sa_stmt statements[] = {
       " FROM outbox WHERE sent_at IS NULL" },
     { SA_Q_STATUS_RECENT,
       "SELECT COUNT(*) FROM declaration WHERE created_at >= %lld" },
-    /* the acceptance queue: new declarations (waiting since declared_at) and
-     * step-ups of accepted ones (since updated_at); count, oldest time */
+    /* the acceptance queue (new declarations and step-ups): queued_at is
+     * set by the store when one starts waiting and NULL otherwise, so a
+     * change of data meanwhile neither moves it nor makes it younger;
+     * count, oldest time (the index declaration_queue serves both) */
     { SA_Q_STATUS_QUEUE,
-      "SELECT COUNT(*), COALESCE(MIN(CASE WHEN state = 'declared'"
-      " THEN COALESCE(declared_at, updated_at) ELSE updated_at END), 0)"
-      " FROM declaration WHERE state = 'declared'"
-      " OR (state = 'accepted' AND pending_level = 2)" },
+      "SELECT COUNT(*), COALESCE(MIN(queued_at), 0)"
+      " FROM declaration WHERE queued_at IS NOT NULL" },
     /* acceptances since an hour ago, since a day ago */
     { SA_Q_STATUS_ACCEPTED,
       "SELECT COALESCE(SUM(CASE WHEN at >= %lld THEN 1 ELSE 0 END), 0), COUNT(*)"

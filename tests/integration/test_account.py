@@ -237,3 +237,91 @@ def test_reset_link_expires(new_site, backend):
     assert r.status_code == 410
     unknown = Browser(site).get("/password-reset/set?t=" + "A" * 43)
     assert unknown.status_code == 404
+
+
+# --- forms reached without a login refuse a POST without its token ------------
+
+def refused_without_token(site, b, path, data):
+    """POSTs data to path from browser b (which opened the form, so it holds
+    the token cookie) with no token, a forged one and another visitor's
+    real one: each answers 403 and says that nothing was changed."""
+    other = csrf(Browser(site).get("/password-reset").text)
+    for token in (False, "forged" * 7 + "x", other):
+        r = b.post(path, data, token=token)
+        assert r.status_code == 403, (path, token, r.status_code, r.text[:300])
+        assert "何も変更していません" in r.text
+        assert "Location" not in r.headers
+
+
+def outbox_rows(site, user_no):
+    return site.sql("SELECT o.kind FROM outbox o JOIN declaration d ON d.id = o.declaration_id"
+                    " WHERE d.user_no = '%s' ORDER BY o.id" % user_no)
+
+
+def links(site, user_no, purpose):
+    return site.sql("SELECT l.used_at IS NULL FROM link_token l JOIN declaration d"
+                    " ON d.id = l.declaration_id WHERE d.user_no = '%s' AND l.purpose = '%s'"
+                    % (user_no, purpose))
+
+
+def test_reset_request_needs_its_token(site):
+    email, user_no, decl_no, pw = declared(site)
+    mails = outbox_rows(site, user_no)
+    b = Browser(site)
+    assert b.get("/password-reset").status_code == 200
+    refused_without_token(site, b, "/password-reset", {"user_no": user_no, "email": email})
+    # no link was made and no mail was queued
+    assert links(site, user_no, "reset") == []
+    assert outbox_rows(site, user_no) == mails
+    # the same request with the form's token does mail a link: only that one
+    request_reset(site, user_no, email)
+    site.wait_mail(email, 3)
+    assert len(links(site, user_no, "reset")) == 1
+    assert [m[0] for m in outbox_rows(site, user_no)] == [m[0] for m in mails] + ["reset"]
+    time.sleep(1.5)
+    assert len(site.mails_to(email)) == 3
+
+
+def test_new_password_needs_its_token(site):
+    email, user_no, decl_no, pw = declared(site)
+    request_reset(site, user_no, email)
+    link = reset_link(site.wait_mail(email, 3)[2])
+    token = link.split("t=", 1)[1]
+    hash_before = site.sql("SELECT password_hash FROM declaration WHERE user_no = '%s'" % user_no)
+    b = Browser(site)
+    assert b.get(link).status_code == 200
+    new = "Neu-Passw0rd!"
+    refused_without_token(site, b, "/password-reset/set",
+                          {"t": token, "password": new, "password2": new})
+    # the link is unused, the password the same, no 変更のお知らせ
+    assert links(site, user_no, "reset") in ([["1"]], [["t"]])
+    assert site.sql("SELECT password_hash FROM declaration WHERE user_no = '%s'"
+                    % user_no) == hash_before
+    assert Browser(site).post("/login", {"user_no": user_no, "password": new}).status_code == 200
+    login(site, user_no, pw)
+    time.sleep(1.5)
+    assert len(site.mails_to(email)) == 3
+    # the link still opens its form
+    assert Browser(site).get(link).status_code == 200
+
+
+def test_contact_confirmation_needs_its_token(site):
+    email, user_no, decl_no, pw = declared(site)
+    new = "csrf.%s@example.ne.jp" % user_no
+    owner = login(site, user_no, pw)
+    r = owner.post("/mypage/contact", {"declaration_no": decl_no, "contact_name": "佐藤 一郎",
+                                       "email": new, "email2": new, "next": "1"})
+    assert r.status_code == 303, (r.status_code, r.text[:300])
+    m = re.search(r"(http://\S+/contact/confirm\?t=[A-Za-z0-9_-]+)", body(site.wait_mail(new)[0]))
+    assert m
+    link = m.group(1)
+    b = Browser(site)                              # opened from the new address's mailbox
+    assert b.get(link).status_code == 200
+    refused_without_token(site, b, "/contact/confirm", {"t": link.split("t=", 1)[1]})
+    # the contact is the same, the link unused, the old address told nothing
+    assert site.sql("SELECT contact_name, email FROM declaration WHERE user_no = '%s'"
+                    % user_no) == [["山田 花子", email]]
+    assert links(site, user_no, "contact") in ([["1"]], [["t"]])
+    time.sleep(1.5)
+    assert len(site.mails_to(email)) == 2
+    assert Browser(site).get(link).status_code == 200
