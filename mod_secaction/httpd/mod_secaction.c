@@ -10,6 +10,7 @@
  * handler runs. */
 #include "httpd.h"
 #include "http_config.h"
+#include "http_core.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
@@ -188,18 +189,25 @@ static void secaction_optional_fns(void)
     sa_req_retrieve_fns();
 }
 
-static void secaction_child_init(apr_pool_t *pchild, server_rec *s)
+static int secaction_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                                 server_rec *s)
 {
-    sa_outbox_child_init(pchild, s);
+    (void)plog;
+    (void)ptemp;
+    /* the first of httpd's two configuration passes only checks */
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    return sa_outbox_start_worker(pconf, s);
 }
 
 static void secaction_register_hooks(apr_pool_t *p)
 {
-    static const char *const after_dbd[] = { "mod_dbd.c", NULL };
     (void)p;
     ap_hook_check_config(secaction_check_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_optional_fn_retrieve(secaction_optional_fns, NULL, NULL, APR_HOOK_MIDDLE);
-    ap_hook_child_init(secaction_child_init, after_dbd, NULL, APR_HOOK_MIDDLE);
+    /* before mod_watchdog's post_config, which starts the workers registered */
+    ap_hook_post_config(secaction_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_handler(secaction_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

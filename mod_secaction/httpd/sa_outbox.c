@@ -3,6 +3,8 @@
 #include "http_log.h"
 #include "apr_strings.h"
 #include "apr_thread_proc.h"
+#include "mod_watchdog.h"
+#include <unistd.h>
 #include "apr_optional.h"
 #include "sa_outbox.h"
 #include "sa_storage.h"
@@ -10,10 +12,12 @@
 #include "sa_session.h"
 #include "sa_links.h"
 #include "sa_policy.h"
+#include "sa_token.h"
 
 APLOG_USE_MODULE(secaction);
 
-#define CLAIM_SECONDS 300    /* a claim outlives any sendmail timeout */
+#define CLAIM_MARGIN  60     /* a claim outlives the sendmail timeout by this */
+#define LEASE_SECONDS 30     /* the worker lease across nodes, renewed each round */
 #define WORKER_BATCH  20     /* mails per round of the retry thread */
 #define PURGE_SECONDS 300    /* expired wizard sessions are removed this often */
 #define POLL_STEP     (APR_USEC_PER_SEC / 5)
@@ -47,18 +51,24 @@ apr_status_t sa_outbox_enqueue(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_con
     return APR_SUCCESS;
 }
 
+/* Claims mail row (so nobody else sends it meanwhile: the claim outlives
+ * the timeout the program is given) and hands it to the sendmail program.
+ * Delivery is at least once: a node that dies after the program accepted a
+ * mail and before it was marked sent leaves it to be sent again; its
+ * Message-ID is the same, so the duplicate can be recognised. */
 static int deliver_one(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
                        const sa_server_conf *c, const char **row,
-                       apr_interval_time_t timeout)
+                       apr_interval_time_t timeout, const char *owner)
 {
     apr_int64_t now = apr_time_sec(apr_time_now());
     const char *id = row[0];
-    const char *claim[3] = { sa_i64(p, now + CLAIM_SECONDS), id, sa_i64(p, now) };
+    const char *claim[4] = { sa_i64(p, now + apr_time_sec(timeout) + CLAIM_MARGIN), owner, id,
+                             sa_i64(p, now) };
     const char *err = NULL;
     int n = 0, attempts = atoi(row[4]) + 1;
     apr_status_t rv;
 
-    if (sa_db_exec(p, dbd, SA_Q_OUTBOX_CLAIM, &n, 3, claim) != APR_SUCCESS || n != 1) {
+    if (sa_db_exec(p, dbd, SA_Q_OUTBOX_CLAIM, &n, 4, claim) != APR_SUCCESS || n != 1) {
         return 0;   /* another process has it */
     }
     if (!c->sendmail) {
@@ -90,8 +100,8 @@ static int deliver_one(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
     }
 }
 
-int sa_outbox_deliver_due(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
-                          const sa_server_conf *c, int limit, apr_interval_time_t timeout)
+static int deliver_due(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s, const sa_server_conf *c,
+                       int limit, apr_interval_time_t timeout, const char *owner)
 {
     apr_int64_t now = apr_time_sec(apr_time_now());
     const char *args[2] = { sa_i64(p, now), sa_i64(p, now) };
@@ -105,7 +115,7 @@ int sa_outbox_deliver_due(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
         return 0;
     }
     for (i = 0; i < rows->nelts && i < limit; i++) {
-        sent += deliver_one(p, dbd, s, c, APR_ARRAY_IDX(rows, i, const char **), timeout);
+        sent += deliver_one(p, dbd, s, c, APR_ARRAY_IDX(rows, i, const char **), timeout, owner);
     }
     return sent;
 }
@@ -117,7 +127,7 @@ int sa_outbox_deliver_key(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
     const char *args[3] = { key, sa_i64(p, now), sa_i64(p, now) };
     apr_status_t rv;
     const char **row = sa_db_row(p, dbd, SA_Q_OUTBOX_BY_KEY, 3, args, &rv);
-    return row ? deliver_one(p, dbd, s, c, row, timeout) : 0;
+    return row ? deliver_one(p, dbd, s, c, row, timeout, "request") : 0;
 }
 
 /* --- the retry thread --------------------------------------------------- */
@@ -156,75 +166,101 @@ static void expire_provisional(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
     }
 }
 
+/* --- the worker: one per node (mod_watchdog's singleton), one active
+ * across nodes (the database lease) ----------------------------------- */
+
+#define WORKER_NAME "secaction-mail"
+
+static APR_OPTIONAL_FN_TYPE(ap_watchdog_get_instance) *wd_get_instance;
+static APR_OPTIONAL_FN_TYPE(ap_watchdog_register_callback) *wd_register_callback;
+
 typedef struct {
     server_rec *s;
-    apr_pool_t *pool;
-    volatile int stop;
-    apr_thread_t *thread;
+    ap_watchdog_t *watchdog;
+    const char *owner;            /* this node's worker, in the lease */
+    apr_time_t next_purge;
+    int leased;
 } worker_t;
 
-static void *APR_THREAD_FUNC worker_main(apr_thread_t *t, void *data)
+/* Whether this node's worker holds (or could take) the lease. */
+static int hold_lease(apr_pool_t *p, ap_dbd_t *dbd, worker_t *w)
 {
-    worker_t *w = data;
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    const char *args[4] = { w->owner, sa_i64(p, now + LEASE_SECONDS), w->owner, sa_i64(p, now) };
+    int n = 0, had = w->leased;
+    w->leased = sa_db_exec(p, dbd, SA_Q_LEASE_TAKE, &n, 4, args) == APR_SUCCESS && n == 1;
+    if (w->leased != had) {
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s, APLOGNO(10015)
+                     "mod_secaction: the mail worker of this node %s", w->leased
+                     ? "took the lease: it sends due mail" : "lost the lease: another node works");
+    }
+    return w->leased;
+}
+
+static void worker_round(worker_t *w, apr_pool_t *p)
+{
     APR_OPTIONAL_FN_TYPE(ap_dbd_open) *dbd_open = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_open);
     APR_OPTIONAL_FN_TYPE(ap_dbd_close) *dbd_close = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_close);
     const sa_server_conf *c = SA_SCONF(w->s);
-    apr_interval_time_t period = apr_time_from_sec(c->mail_retry < 5 ? c->mail_retry : 5);
-    apr_pool_t *iter;
+    ap_dbd_t *dbd = dbd_open ? dbd_open(p, w->s) : NULL;
 
-    apr_time_t next_purge = 0;
-
-    apr_pool_create(&iter, w->pool);
-    while (!w->stop) {
-        apr_interval_time_t slept;
-        ap_dbd_t *dbd = dbd_open ? dbd_open(iter, w->s) : NULL;
-        if (dbd) {
-            sa_outbox_deliver_due(iter, dbd, w->s, c, WORKER_BATCH,
-                                  apr_time_from_sec(c->mail_timeout));
-            expire_provisional(iter, dbd, w->s, c);
-            if (apr_time_now() >= next_purge) {
-                const char *now = sa_i64(iter, apr_time_now());
-                sa_db_exec(iter, dbd, SA_Q_SESSION_PURGE, NULL, 1, &now);
-                sa_login_purge(iter, dbd, c);
-                sa_link_purge(iter, dbd);
-                next_purge = apr_time_now() + apr_time_from_sec(PURGE_SECONDS);
-            }
-            dbd_close(w->s, dbd);
-        }
-        apr_pool_clear(iter);
-        for (slept = 0; slept < period && !w->stop; slept += POLL_STEP) {
-            apr_sleep(POLL_STEP);
+    if (!dbd) {
+        return;
+    }
+    if (hold_lease(p, dbd, w)) {
+        deliver_due(p, dbd, w->s, c, WORKER_BATCH, apr_time_from_sec(c->mail_timeout), w->owner);
+        expire_provisional(p, dbd, w->s, c);
+        if (apr_time_now() >= w->next_purge) {
+            const char *now = sa_i64(p, apr_time_now());
+            sa_db_exec(p, dbd, SA_Q_SESSION_PURGE, NULL, 1, &now);
+            sa_login_purge(p, dbd, c);
+            sa_link_purge(p, dbd);
+            w->next_purge = apr_time_now() + apr_time_from_sec(PURGE_SECONDS);
         }
     }
-    apr_thread_exit(t, APR_SUCCESS);
-    return NULL;
+    dbd_close(w->s, dbd);
 }
 
-static apr_status_t worker_stop(void *data)
+/* mod_watchdog calls this in one thread of one child process of the node,
+ * every period; a graceful stop waits for the round that runs. */
+static apr_status_t worker_callback(int state, void *data, apr_pool_t *ptemp)
 {
     worker_t *w = data;
-    apr_status_t rv;
-    w->stop = 1;
-    apr_thread_join(&rv, w->thread);
+    if (state == AP_WATCHDOG_STATE_RUNNING) {
+        worker_round(w, ptemp);
+    }
     return APR_SUCCESS;
 }
 
-void sa_outbox_child_init(apr_pool_t *pchild, server_rec *s)
+int sa_outbox_start_worker(apr_pool_t *pconf, server_rec *s)
 {
-    worker_t *w = apr_pcalloc(pchild, sizeof(*w));
+    const sa_server_conf *c = SA_SCONF(s);
+    apr_interval_time_t period = apr_time_from_sec(c->mail_retry < 5 ? c->mail_retry : 5);
+    worker_t *w;
     apr_status_t rv;
-    if (!SA_SCONF(s)->loaded) {
-        return;
+    char host[256] = "";
+
+    wd_get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
+    wd_register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
+    if (!wd_get_instance || !wd_register_callback) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, APLOGNO(10013)
+                     "mod_secaction: mod_watchdog is required for the mail worker "
+                     "(LoadModule watchdog_module, unless httpd has it built in)");
+        return !OK;
     }
+    w = apr_pcalloc(pconf, sizeof(*w));
     w->s = s;
-    apr_pool_create(&w->pool, pchild);
-    rv = apr_thread_create(&w->thread, NULL, worker_main, w, pchild);
-    if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s, APLOGNO(10013)
-                     "mod_secaction: cannot start the mail retry thread; mail will only be "
-                     "sent while requests arrive");
-        return;
+    apr_gethostname(host, sizeof(host), pconf);
+    w->owner = apr_psprintf(pconf, "%s/%" APR_PID_T_FMT "/%s", host, getpid(),
+                            sa_token_new(pconf));
+    rv = wd_get_instance(&w->watchdog, WORKER_NAME, 0, 1, pconf);
+    if (rv == APR_SUCCESS) {
+        rv = wd_register_callback(w->watchdog, period, w, worker_callback);
     }
-    /* before pchild's subpools (w->pool) go: the thread still uses them */
-    apr_pool_pre_cleanup_register(pchild, w, worker_stop);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, APLOGNO(10016)
+                     "mod_secaction: cannot start the mail worker");
+        return !OK;
+    }
+    return OK;
 }

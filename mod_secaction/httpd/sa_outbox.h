@@ -1,7 +1,8 @@
 /* The mail outbox: a mail is written to the database in the same
  * transaction as the change that causes it, then handed to the sendmail
- * program; failures are retried with a growing delay by a thread in every
- * child process, so nothing accepted is lost and nobody has to act.  Glue. */
+ * program by the request that caused it (that one mail, by key); failures
+ * are retried with a growing delay by the node's background worker, so
+ * nothing accepted is lost and nobody has to act.  Glue. */
 #ifndef SA_OUTBOX_H
 #define SA_OUTBOX_H
 
@@ -22,13 +23,10 @@ apr_status_t sa_outbox_enqueue(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_con
 int sa_outbox_deliver_key(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
                           const sa_server_conf *c, const char *key, apr_interval_time_t timeout);
 
-/* Hands up to `limit` due mails to the sendmail program (claiming each
- * first, so several processes and nodes never send one twice at once), each
- * allowed `timeout`.  Returns the number delivered. */
-int sa_outbox_deliver_due(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
-                          const sa_server_conf *c, int limit, apr_interval_time_t timeout);
-
-/* Starts the retry thread of this child process. */
-void sa_outbox_child_init(apr_pool_t *pchild, server_rec *s);
+/* Registers the background worker with mod_watchdog (post_config): one
+ * thread per node delivers due mail (claiming each first, so that it is
+ * never sent by two at once), marks expired 仮申込み and purges sessions,
+ * while it holds the database lease (one node at a time). */
+int sa_outbox_start_worker(apr_pool_t *pconf, server_rec *s);
 
 #endif

@@ -180,8 +180,9 @@ int sa_page_send(request_rec *r, sa_page_id id, sa_tdata *d, int status)
 
 int sa_redirect(request_rec *r, const char *path)
 {
-    const char *url = ap_construct_url(r->pool,
-                                       apr_pstrcat(r->pool, sa_mount(r), path, NULL), r);
+    /* a path, not a URL built from the request's Host header (RFC 7231
+     * allows a relative Location; the browser keeps the host it used) */
+    const char *url = apr_pstrcat(r->pool, sa_mount(r), path, NULL);
     apr_table_setn(r->headers_out, "Location", url);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     r->status = HTTP_SEE_OTHER;

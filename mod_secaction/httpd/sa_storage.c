@@ -23,8 +23,13 @@ static const sa_stmt statements[] = {
       "SELECT id, sender, recipient, message, attempts FROM outbox WHERE sent_at IS NULL"
       " AND next_attempt_at <= %lld AND claimed_until < %lld ORDER BY id LIMIT 20" },
     { SA_Q_OUTBOX_CLAIM,
-      "UPDATE outbox SET claimed_until = %lld WHERE id = %lld AND sent_at IS NULL"
-      " AND claimed_until < %lld" },
+      "UPDATE outbox SET claimed_until = %lld, claimed_by = %s WHERE id = %lld"
+      " AND sent_at IS NULL AND claimed_until < %lld" },
+    /* the background worker's lease across nodes: taken when it lapsed,
+     * renewed by its holder */
+    { SA_Q_LEASE_TAKE,
+      "UPDATE worker_lease SET owner = %s, until = %lld WHERE name = 'mail'"
+      " AND (owner = %s OR until < %lld)" },
     { SA_Q_OUTBOX_SENT,
       /* the delivered text goes: it carried the verification token */
       "UPDATE outbox SET sent_at = %lld, attempts = attempts + 1, last_error = NULL,"
@@ -80,6 +85,28 @@ int sa_storage_prepare(server_rec *s)
     return 1;
 }
 
+/* The driver's message of the last failure on this connection, kept at
+ * the moment it failed: by the time a caller logs it, a ROLLBACK has
+ * replaced it ("not an error").  First line only (no DETAIL with values). */
+#define LAST_ERROR_KEY "secaction-last-db-error"
+#define LAST_ERROR_MAX 240
+
+static void remember_error(ap_dbd_t *dbd, int rv)
+{
+    char *buf = NULL, *nl;
+    const char *e;
+    apr_pool_userdata_get((void **)&buf, LAST_ERROR_KEY, dbd->pool);
+    if (!buf) {
+        buf = apr_palloc(dbd->pool, LAST_ERROR_MAX);
+        apr_pool_userdata_setn(buf, LAST_ERROR_KEY, NULL, dbd->pool);
+    }
+    e = apr_dbd_error(dbd->driver, dbd->handle, rv);
+    apr_cpystrn(buf, e && *e ? e : "unknown database error", LAST_ERROR_MAX);
+    if ((nl = strchr(buf, '\n')) != NULL) {
+        *nl = '\0';
+    }
+}
+
 static apr_dbd_prepared_t *stmt(ap_dbd_t *dbd, const char *label)
 {
     return apr_hash_get(dbd->prepared, label, APR_HASH_KEY_STRING);
@@ -97,7 +124,11 @@ apr_status_t sa_db_exec(apr_pool_t *p, ap_dbd_t *dbd, const char *label,
     if (nrows) {
         *nrows = n;
     }
-    return rv == 0 ? APR_SUCCESS : APR_EGENERAL;
+    if (rv != 0) {
+        remember_error(dbd, rv);
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
 }
 
 apr_status_t sa_db_rows(apr_pool_t *p, ap_dbd_t *dbd, const char *label,
@@ -114,13 +145,15 @@ apr_status_t sa_db_rows(apr_pool_t *p, ap_dbd_t *dbd, const char *label,
     }
     /* random access: the pgsql driver then fetches the whole (small) result
      * at once and knows its column count before the first row */
-    if (apr_dbd_pselect(dbd->driver, p, dbd->handle, &res, st, 1, nargs, args) != 0) {
+    if ((rv = apr_dbd_pselect(dbd->driver, p, dbd->handle, &res, st, 1, nargs, args)) != 0) {
+        remember_error(dbd, rv);
         return APR_EGENERAL;
     }
     /* always drain to -1, so the driver releases the result */
     while ((rv = apr_dbd_get_row(dbd->driver, p, res, &row, -1)) != -1) {
         const char **cols;
         if (rv != 0) {
+            remember_error(dbd, rv);
             return APR_EGENERAL;
         }
         ncols = apr_dbd_num_cols(dbd->driver, res);
@@ -171,7 +204,15 @@ apr_status_t sa_db_end(apr_pool_t *p, ap_dbd_t *dbd, apr_dbd_transaction_t *t, i
 
 const char *sa_db_error(ap_dbd_t *dbd, apr_status_t rv)
 {
-    const char *e = apr_dbd_error(dbd->driver, dbd->handle, (int)rv);
+    const char *e = NULL;
+    if (!dbd) {
+        return "no database connection";
+    }
+    apr_pool_userdata_get((void **)&e, LAST_ERROR_KEY, dbd->pool);
+    if (e && *e) {
+        return e;
+    }
+    e = apr_dbd_error(dbd->driver, dbd->handle, (int)rv);
     return e ? e : "unknown database error";
 }
 

@@ -13,6 +13,7 @@
 #define SA_Q_OUTBOX_BY_KEY    "secaction_outbox_by_key"
 #define SA_Q_OUTBOX_DUE       "secaction_outbox_due"
 #define SA_Q_OUTBOX_CLAIM     "secaction_outbox_claim"
+#define SA_Q_LEASE_TAKE       "secaction_lease_take"
 #define SA_Q_OUTBOX_SENT      "secaction_outbox_sent"
 #define SA_Q_OUTBOX_FAILED    "secaction_outbox_failed"
 #define SA_Q_STATUS_STATES    "secaction_status_states"

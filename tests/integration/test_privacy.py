@@ -153,3 +153,16 @@ def test_pages_are_no_store_with_a_csp(site):
         check_page_headers(r)
     status = requests.get("http://127.0.0.1:%d/secaction-status" % site.port, timeout=5)
     check_page_headers(status)
+
+
+def test_redirects_never_carry_the_request_host(site):
+    """A forged Host header does not make a redirect point elsewhere."""
+    r = requests.get(site.url("/entry/company"), headers={"Host": "evil.example"},
+                     allow_redirects=False, timeout=10)
+    assert r.status_code == 303
+    assert r.headers["Location"] == "/security/entry/"
+
+
+def test_trace_is_off(site):
+    r = requests.request("TRACE", site.url("/"), timeout=10)
+    assert r.status_code == 405

@@ -1,6 +1,7 @@
 """Helpers that walk the wizard the way a browser does."""
 import html
 import re
+import urllib.parse
 
 import requests
 
@@ -70,7 +71,7 @@ class Browser:
     def follow(self, r):
         """Follows one 303 and returns the page."""
         assert r.status_code == 303, (r.status_code, r.text[:500])
-        return self.get(r.headers["Location"])
+        return self.get(urllib.parse.urljoin(r.url, r.headers["Location"]))
 
 
 def location(r):
