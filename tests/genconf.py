@@ -21,9 +21,10 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 # apr-util's sqlite3 driver runs a process's statements one at a time under
 # one lock and, on a busy database, retries only 16 times 0.1 s apart.  So a
 # SQLite site runs one child process whose threads share that lock (no
-# busy_timeout: see conf/secaction.conf); PostgreSQL has no such limit.
+# busy_timeout: see conf/secaction.conf), with a second scoreboard slot for
+# the new child of a graceful restart; PostgreSQL has no such limit.
 MPM = {
-    "sqlite3": "ServerLimit 1\nStartServers 1\nThreadsPerChild 32\nMaxRequestWorkers 32\n"
+    "sqlite3": "ServerLimit 2\nStartServers 1\nThreadsPerChild 32\nMaxRequestWorkers 32\n"
                "MinSpareThreads 4\nMaxSpareThreads 32",
     "pgsql": "ServerLimit 4\nStartServers 1\nThreadsPerChild 16\nMaxRequestWorkers 64\n"
              "MinSpareThreads 4\nMaxSpareThreads 32",

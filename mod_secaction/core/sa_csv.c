@@ -34,10 +34,24 @@ const char *sa_csv_field(apr_pool_t *p, const char *s)
 
 const char *sa_csv_line(apr_pool_t *p, const char *const *fields, int n)
 {
-    const char *line = "";
+    /* one allocation for the line (an export writes millions of them) */
+    const char **quoted = apr_palloc(p, sizeof(char *) * (n > 0 ? n : 1));
+    apr_size_t len = 3, o = 0, l;
+    char *line;
     int i;
     for (i = 0; i < n; i++) {
-        line = apr_pstrcat(p, line, i ? "," : "", sa_csv_field(p, fields[i]), NULL);
+        quoted[i] = sa_csv_field(p, fields[i]);
+        len += strlen(quoted[i]) + 1;
     }
-    return apr_pstrcat(p, line, "\r\n", NULL);
+    line = apr_palloc(p, len);
+    for (i = 0; i < n; i++) {
+        if (i) {
+            line[o++] = ',';
+        }
+        l = strlen(quoted[i]);
+        memcpy(line + o, quoted[i], l);
+        o += l;
+    }
+    memcpy(line + o, "\r\n", 3);
+    return line;
 }

@@ -9,6 +9,7 @@
  * one dispatcher below finds the route and enforces its flags before the
  * handler runs. */
 #include "httpd.h"
+#include "sa_log.h"
 #include "http_config.h"
 #include "http_core.h"
 #include "http_log.h"
@@ -59,7 +60,7 @@ static int method_not_allowed(sa_req *q)
  * (the log) and to the applicant, instead of refusing every POST. */
 static int no_draft_session(sa_req *q)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10038)
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(038)
                   "mod_secaction: no session for %s: load mod_session and mod_session_dbd and "
                   "set \"Session On\" with SessionDBDCookieName for %s/entry (see "
                   "conf/secaction.conf)", q->r->uri, q->c->mount);
@@ -69,7 +70,7 @@ static int no_draft_session(sa_req *q)
 /* A console route without httpd's authentication must never open. */
 static int no_remote_user(sa_req *q)
 {
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10039)
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(039)
                   "mod_secaction: %s refused: no REMOTE_USER; protect %s/admin with httpd "
                   "authentication and Require (see conf/secaction.conf)", q->r->uri,
                   q->c->mount);
@@ -103,14 +104,14 @@ static int enforce(sa_req *q)
     }
     if ((flags & SA_R_FORM) && q->r->method_number == M_POST) {
         if ((rv = sa_form_read(q)) != OK) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, APLOGNO(10040)
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, SALOG(040)
                           "mod_secaction: unreadable form refused (HTTP %d)", rv);
             return sent(sa_msg_link(q, rv == HTTP_REQUEST_ENTITY_TOO_LARGE
                                        ? HTTP_REQUEST_ENTITY_TOO_LARGE : HTTP_BAD_REQUEST,
                                     "bad_form", q->path, "画面を開き直す"));
         }
         if (!sa_csrf_valid(q)) {
-            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, APLOGNO(10031)
+            ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, SALOG(031)
                           "mod_secaction: POST without a valid CSRF token refused");
             return sent(sa_msg_link(q, HTTP_FORBIDDEN, "csrf", q->path, "画面を開き直す"));
         }
@@ -176,7 +177,7 @@ static int secaction_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_
     (void)plog;
     (void)ptemp;
     if (!sa_storage_prepare(s)) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, APLOGNO(10003)
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, SALOG(003)
                      "mod_secaction: mod_dbd is not loaded (LoadModule dbd_module ...)");
         return !OK;
     }

@@ -9,6 +9,7 @@
  * password never kept.  The rules are the core's: sa_policy (slow-down and
  * lock), sa_form (the 利用者番号), sa_validate (the password policy).  Glue. */
 #include "httpd.h"
+#include "sa_log.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "apr_strings.h"
@@ -139,7 +140,7 @@ static int login_post(sa_req *q)
                             &failures, &locked);
             sa_decl_set_login_guard(q->p, dbd, d->id, failures, now, locked);
             if (locked > now) {
-                ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, q->r, APLOGNO(10110)
+                ap_log_rerror(APLOG_MARK, APLOG_NOTICE, 0, q->r, SALOG(110)
                               "mod_secaction: a login is locked after %d wrong passwords",
                               failures);
                 return login_page(q, HTTP_TOO_MANY_REQUESTS, typed, NULL,

@@ -9,6 +9,7 @@
  * written to the append-only audit log in the same transaction.  Pages are
  * never cached nor indexed.  Glue. */
 #include "httpd.h"
+#include "sa_log.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "apr_strings.h"
@@ -842,7 +843,7 @@ static int search_csv(sa_req *q)
         a[n] = sa_i64(chunk, before);
         a[n + 1] = sa_i64(chunk, CSV_CHUNK);
         if (sa_db_rows(chunk, sa_db(q), Q_SEARCH, n + 2, a, &rows) != APR_SUCCESS) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10120)
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(120)
                           "mod_secaction: CSV export cut short after %d rows (database)", total);
             break;
         }

@@ -2,6 +2,7 @@
  * templates and reference data at configuration time, so that a broken file
  * fails `apachectl -t` with its name and line rather than a request. */
 #include "httpd.h"
+#include "sa_log.h"
 #include "http_config.h"
 #include "http_log.h"
 #include "apr_strings.h"
@@ -728,7 +729,7 @@ int sa_config_check(apr_pool_t *pconf, server_rec *s)
             share_files(c, SA_SCONF(s));    /* a virtual host like the main server */
         }
         else if ((err = load_files(pconf, c)) != NULL) {
-            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, sp, APLOGNO(10001)
+            ap_log_error(APLOG_MARK, APLOG_EMERG, 0, sp, SALOG(001)
                          "mod_secaction: %s", err);
             return !OK;
         }
@@ -736,12 +737,12 @@ int sa_config_check(apr_pool_t *pconf, server_rec *s)
          * long as one with a known number */
         c->dummy_hash = sa_password_hash(pconf, "unknown-user-no-password", c->password_cost);
         if (!c->base_url) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, sp, APLOGNO(10004)
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, sp, SALOG(004)
                          "mod_secaction: SecActionBaseURL is not set; links in mails use "
                          "ServerName %s", sp->server_hostname ? sp->server_hostname : "(none)");
         }
         if (!c->sendmail) {
-            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, sp, APLOGNO(10002)
+            ap_log_error(APLOG_MARK, APLOG_WARNING, 0, sp, SALOG(002)
                          "mod_secaction: SecActionSendmail is not set; mail stays in the "
                          "outbox until it is");
         }

@@ -2,6 +2,7 @@
  * from SA_DECL_COLUMNS, so the record, the SELECT, the INSERT and the
  * UPDATE cannot drift apart. */
 #include "httpd.h"
+#include "sa_log.h"
 #include "http_log.h"
 #include "apr_strings.h"
 #include "sa_decl_store.h"
@@ -217,7 +218,7 @@ static int write_change(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
         m->key = sa_token_new(p);
         if (!m->key || sa_outbox_enqueue(p, dbd, c, after->id, m->which, m->key, m->to,
                                          m->vals, &err) != APR_SUCCESS) {
-            ap_log_perror(APLOG_MARK, APLOG_ERR, 0, p, APLOGNO(10101) "mod_secaction: cannot queue "
+            ap_log_perror(APLOG_MARK, APLOG_ERR, 0, p, SALOG(101) "mod_secaction: cannot queue "
                           "the %s mail: %s", sa_mail_kind(m->which), err ? err : "no key");
             return 0;
         }

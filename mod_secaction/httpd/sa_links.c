@@ -1,5 +1,6 @@
 /* Mailed single-use links (see sa_links.h). */
 #include "httpd.h"
+#include "sa_log.h"
 #include "http_log.h"
 #include "apr_strings.h"
 #include "sa_links.h"
@@ -68,7 +69,7 @@ apr_status_t sa_link_issue(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c
     failed |= !failed && sa_db_exec(p, dbd, Q_INSERT, NULL, 7, ins) != APR_SUCCESS;
     if (!failed && sa_outbox_enqueue(p, dbd, c, d->id, m->which, key, m->to, m->vals, &err)
         != APR_SUCCESS) {
-        ap_log_perror(APLOG_MARK, APLOG_ERR, 0, p, APLOGNO(10102)
+        ap_log_perror(APLOG_MARK, APLOG_ERR, 0, p, SALOG(102)
                       "mod_secaction: cannot queue the %s mail: %s", sa_mail_kind(m->which),
                       err ? err : "database");
         failed = 1;

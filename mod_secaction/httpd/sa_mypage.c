@@ -17,6 +17,7 @@
  *                     both, and it is the server that remembers them
  * Every POST answers 303 to a GET, so Back and reload are harmless. */
 #include "httpd.h"
+#include "sa_log.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "apr_strings.h"
@@ -185,7 +186,7 @@ static int change_failed(sa_req *q, apr_status_t rv, const char *form)
         return rv == APR_EEXIST ? sa_msg(q, HTTP_CONFLICT, "conflict")
                                 : sa_msg(q, HTTP_FORBIDDEN, "not_active");
     }
-    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10070)
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(070)
                   "mod_secaction: cannot store a change of declaration %" APR_INT64_T_FMT
                   ": %s", q->login->decl_id, sa_db_error(sa_db(q), rv));
     return db_down(q);
@@ -811,7 +812,7 @@ static int too_many_links(sa_req *q, const sa_decl *d, int *failed)
     *failed = sa_link_count_since(q->p, sa_db(q), d->id, SA_LINK_CONTACT, now_sec() - 3600, &n)
               != APR_SUCCESS;
     if (!*failed && n >= CONTACT_LINKS_PER_HOUR) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, APLOGNO(10071)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, SALOG(071)
                       "mod_secaction: contact change refused: too many confirmation mails "
                       "for declaration %" APR_INT64_T_FMT " within an hour", d->id);
         return 1;
@@ -861,7 +862,7 @@ static int contact_post(sa_req *q)
         return refuse(q, "contact", errs, "/mypage/contact");
     }
     if (mail_contact_link(q, d, out, &key) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10072)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(072)
                       "mod_secaction: cannot store a contact confirmation link: %s",
                       sa_db_error(sa_db(q), APR_EGENERAL));
         return db_down(q);
@@ -993,7 +994,7 @@ static int password_post(sa_req *q)
     }
     hash = sa_password_hash(q->p, apr_table_get(q->form, "password"), q->c->password_cost);
     if (!hash) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10073)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(073)
                       "mod_secaction: password hashing failed");
         return db_down(q);
     }
@@ -1009,7 +1010,7 @@ static int password_post(sa_req *q)
     }
     /* whoever else knew the old password is logged out; this browser stays */
     if (sa_login_end_all(q, d->id, q->login->id_hash) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10074)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(074)
                       "mod_secaction: the other login sessions of declaration %" APR_INT64_T_FMT
                       " could not be ended after a password change", d->id);
     }

@@ -1,5 +1,6 @@
 /* Mail outbox (see sa_outbox.h). */
 #include "httpd.h"
+#include "sa_log.h"
 #include "http_log.h"
 #include "apr_strings.h"
 #include "apr_thread_proc.h"
@@ -82,7 +83,7 @@ static int deliver_one(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
     if (rv == APR_SUCCESS) {
         const char *sent[2] = { sa_i64(p, apr_time_sec(apr_time_now())), id };
         if (sa_db_exec(p, dbd, SA_Q_OUTBOX_SENT, NULL, 2, sent) != APR_SUCCESS) {
-            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, APLOGNO(10010)
+            ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, SALOG(010)
                          "mod_secaction: mail %s was sent but could not be marked sent: %s",
                          id, sa_db_error(dbd, APR_EGENERAL));
         }
@@ -91,7 +92,7 @@ static int deliver_one(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
     else {
         apr_int64_t next = now + sa_mail_backoff(c->mail_retry, attempts);
         const char *failed[3] = { err ? err : "failed", sa_i64(p, next), id };
-        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, APLOGNO(10011)
+        ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, SALOG(011)
                      "mod_secaction: mail %s not accepted by the sendmail program (attempt %d, "
                      "next in %" APR_INT64_T_FMT "s): %s", id, attempts, next - now,
                      err ? err : "failed");
@@ -109,7 +110,7 @@ static int deliver_due(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s, const sa_ser
     int i, sent = 0;
 
     if (sa_db_rows(p, dbd, SA_Q_OUTBOX_DUE, 2, args, &rows) != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, APLOGNO(10012)
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, SALOG(012)
                      "mod_secaction: cannot read the outbox: %s",
                      sa_db_error(dbd, APR_EGENERAL));
         return 0;
@@ -159,7 +160,7 @@ static void expire_provisional(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
         after->state = sa_state_name(SA_ST_EXPIRED);
         rv = sa_store_apply(p, dbd, c, d, after, &ch);
         if (rv != APR_SUCCESS && rv != APR_EEXIST) {
-            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, APLOGNO(10014)
+            ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, SALOG(014)
                          "mod_secaction: expiring old 仮申込み deferred (database busy)");
             return;
         }
@@ -190,7 +191,7 @@ static int hold_lease(apr_pool_t *p, ap_dbd_t *dbd, worker_t *w)
     int n = 0, had = w->leased;
     w->leased = sa_db_exec(p, dbd, SA_Q_LEASE_TAKE, &n, 4, args) == APR_SUCCESS && n == 1;
     if (w->leased != had) {
-        ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s, APLOGNO(10015)
+        ap_log_error(APLOG_MARK, APLOG_INFO, 0, w->s, SALOG(015)
                      "mod_secaction: the mail worker of this node %s", w->leased
                      ? "took the lease: it sends due mail" : "lost the lease: another node works");
     }
@@ -243,7 +244,7 @@ int sa_outbox_start_worker(apr_pool_t *pconf, server_rec *s)
     wd_get_instance = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_get_instance);
     wd_register_callback = APR_RETRIEVE_OPTIONAL_FN(ap_watchdog_register_callback);
     if (!wd_get_instance || !wd_register_callback) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, APLOGNO(10013)
+        ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s, SALOG(013)
                      "mod_secaction: mod_watchdog is required for the mail worker "
                      "(LoadModule watchdog_module, unless httpd has it built in)");
         return !OK;
@@ -258,7 +259,7 @@ int sa_outbox_start_worker(apr_pool_t *pconf, server_rec *s)
         rv = wd_register_callback(w->watchdog, period, w, worker_callback);
     }
     if (rv != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, APLOGNO(10016)
+        ap_log_error(APLOG_MARK, APLOG_EMERG, rv, s, SALOG(016)
                      "mod_secaction: cannot start the mail worker");
         return !OK;
     }

@@ -1,5 +1,6 @@
 /* Page plumbing (see sa_page.h). */
 #include "httpd.h"
+#include "sa_log.h"
 #include "http_log.h"
 #include "http_core.h"
 #include "http_protocol.h"
@@ -172,7 +173,7 @@ int sa_page_send(request_rec *r, sa_page_id id, sa_tdata *d, int status)
     }
     if (sa_tmpl_render(c->pages[SA_PAGE_LAYOUT], c->pages[id], d, write_response, r)
         != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, APLOGNO(10020)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SALOG(020)
                       "mod_secaction: client went away while a page was written");
     }
     return OK;

@@ -1,5 +1,6 @@
 /* The per-request context and the answers every area gives (see sa_req.h). */
 #include "httpd.h"
+#include "sa_log.h"
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
@@ -28,7 +29,7 @@ ap_dbd_t *sa_db(sa_req *q)
         q->dbd_tried = 1;
         q->dbd = dbd_acquire ? dbd_acquire(q->r) : NULL;
         if (!q->dbd) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10030)
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(030)
                           "mod_secaction: no database connection (check DBDriver/DBDParams)");
         }
     }
@@ -129,7 +130,7 @@ int sa_csrf_valid(sa_req *q)
 int sa_save_sessions(sa_req *q)
 {
     if (sa_login_save(q) != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10103)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(103)
                       "mod_secaction: a login session could not be saved (database down?)");
         sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
         return 0;

@@ -16,6 +16,7 @@
  *   complete  the IDs the 宣言完了 page shows
  * Every POST answers 303 to a GET, so Back and reload are harmless. */
 #include "httpd.h"
+#include "sa_log.h"
 #include "http_log.h"
 #include "http_core.h"
 #include "http_protocol.h"
@@ -263,7 +264,7 @@ static int company_post(sa_req *q)
     if (password) {
         hash = sa_password_hash(q->p, password, c->password_cost);
         if (!hash) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10032)
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(032)
                           "mod_secaction: password hashing failed");
             sa_flash(q, "company", NULL, NULL);
             return draft_db_down(q);
@@ -510,13 +511,13 @@ static const char *over_limit(sa_req *q, ap_dbd_t *dbd, const char *address, con
     }
     if (sa_decl_pending_for(q->p, dbd, sa_email_key(q->p, address), hour_ago, &n)
         == APR_SUCCESS && !sa_pending_allowed(n)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, APLOGNO(10037)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, SALOG(037)
                       "mod_secaction: submission refused: too many pending for one address");
         return "too_many_pending";
     }
     if (ck && sa_decl_client_count(q->p, dbd, ck, hour_ago, &n) == APR_SUCCESS
         && !sa_pending_allowed_n(n, q->c->client_limit)) {
-        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, APLOGNO(10041)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, SALOG(041)
                       "mod_secaction: submission refused: SecActionClientLimit (%d an hour) "
                       "reached for one client address", q->c->client_limit);
         return "too_many_client";
@@ -554,7 +555,7 @@ static int confirm_post(sa_req *q)
     }
     st = store_submission(q, dbd, sub, co, de, &key);
     if (st != APR_SUCCESS && st != APR_EEXIST) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10034)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(034)
                       "mod_secaction: cannot store a declaration: %s", sa_db_error(dbd, st));
         return draft_db_down(q);
     }
@@ -743,7 +744,7 @@ static int verify_post(sa_req *q)
         return verify_page(q, HTTP_OK, "verify_done");
     }
     if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, APLOGNO(10036)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(036)
                       "mod_secaction: cannot complete a declaration: %s",
                       sa_db_error(sa_db(q), rv));
         return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");

@@ -199,7 +199,7 @@ SANITIZER_REPORT = re.compile(r"ERROR: AddressSanitizer|runtime error:|Segmentat
 # retry warning the sendmail-failure test causes on purpose and httpd's own
 # line for a wrong console password (the access tests try one).
 LOG_PROBLEM = re.compile(r"^.*\[[a-z_]+:(warn|error|crit|alert|emerg)\].*$", re.M)
-EXPECTED_LOG = ("AH10011", "AH01617")
+EXPECTED_LOG = ("SA011", "AH01617")
 
 
 def check_error_log(s):
