@@ -83,7 +83,7 @@ const char *sa_mail_kind(sa_mail_id id)
 static const char *const required_texts[] = {
     "wizard_steps:item", "not_found:title,text", "method_not_allowed:title,text",
     "bad_form:title,text", "csrf:title,text", "db_down:title,text",
-    "draft_db_down:title,text", "no_session:title,text", "too_many_pending:title,text",
+    "draft_db_down:title,text", "draft_not_saved:title,text", "no_session:title,text", "too_many_pending:title,text",
     "too_many_client:title,text",
     "verify_unknown:title,text", "verify_expired:title,text", "verify_done:title,text",
     "verify_confirm:title,text",

@@ -20,12 +20,14 @@ APLOG_USE_MODULE(secaction);
 static APR_OPTIONAL_FN_TYPE(ap_session_load) *session_load;
 static APR_OPTIONAL_FN_TYPE(ap_session_get) *session_get;
 static APR_OPTIONAL_FN_TYPE(ap_session_set) *session_set;
+static APR_OPTIONAL_FN_TYPE(ap_session_save) *session_save;
 
 void sa_page_retrieve_fns(void)
 {
     session_load = APR_RETRIEVE_OPTIONAL_FN(ap_session_load);
     session_get = APR_RETRIEVE_OPTIONAL_FN(ap_session_get);
     session_set = APR_RETRIEVE_OPTIONAL_FN(ap_session_set);
+    session_save = APR_RETRIEVE_OPTIONAL_FN(ap_session_save);
 }
 
 static session_rec *session(request_rec *r)
@@ -58,6 +60,16 @@ void sa_sess_set(request_rec *r, const char *key, const char *val)
     if (z) {
         session_set(r, z, apr_pstrcat(r->pool, SESS_PREFIX, key, NULL), val);
     }
+}
+
+int sa_sess_save(request_rec *r)
+{
+    session_rec *z = session(r);
+    /* mod_session's output filter skips a session already written */
+    if (!z || !z->dirty || z->written || !session_save) {
+        return 1;
+    }
+    return session_save(r, z) == APR_SUCCESS && z->written;
 }
 
 const char *sa_csrf_token(request_rec *r)

@@ -18,6 +18,10 @@ void sa_page_retrieve_fns(void);
 const char *sa_sess_get(request_rec *r, const char *key);
 void sa_sess_set(request_rec *r, const char *key, const char *val);
 int sa_sess_available(request_rec *r);
+/* Saves a changed draft session now, before the answer is sent (mod_session
+ * would save it only while the answer goes out, too late to say that it
+ * failed).  False when it could not be saved. */
+int sa_sess_save(request_rec *r);
 
 /* The draft session's CSRF token (created on first use). */
 const char *sa_csrf_token(request_rec *r);

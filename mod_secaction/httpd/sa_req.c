@@ -127,8 +127,41 @@ int sa_csrf_valid(sa_req *q)
 
 /* --- answers -------------------------------------------------------------- */
 
+/* The draft could not be saved (its table locked, the database down): a
+ * 503 page whose button sends the same form again, so nothing typed is
+ * lost (but the passwords, which are never put into a page). */
+static void draft_not_saved(sa_req *q)
+{
+    static const char *const never[] = { "csrf", "password", "password2", "current", NULL };
+    sa_tdata *d = sa_msg_data(q, "draft_not_saved");
+    const apr_array_header_t *a = q->form ? apr_table_elts(q->form) : NULL;
+    const apr_table_entry_t *e = a ? (const apr_table_entry_t *)a->elts : NULL;
+    int i, j, skip;
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(104)
+                  "mod_secaction: the wizard's session could not be saved (database down or "
+                  "its session table locked); the applicant was asked to send again");
+    sa_tdata_list(d, "resend");
+    for (i = 0; a && i < a->nelts; i++) {
+        for (skip = 0, j = 0; never[j]; j++) {
+            skip |= !strcmp(e[i].key, never[j]);
+        }
+        if (!skip) {
+            sa_tdata *it = sa_tdata_item(d, "resend");
+            sa_tdata_text(it, "name", e[i].key);
+            sa_tdata_text(it, "value", e[i].val);
+        }
+    }
+    sa_tdata_text(d, "resend_action", q->r->uri);
+    sa_tdata_text(d, "csrf", q->form ? apr_table_get(q->form, "csrf") : NULL);
+    sa_page_send(q->r, SA_PAGE_MESSAGE, d, HTTP_SERVICE_UNAVAILABLE);
+}
+
 int sa_save_sessions(sa_req *q)
 {
+    if (q->route && (q->route->flags & SA_R_DRAFT) && !sa_sess_save(q->r)) {
+        draft_not_saved(q);
+        return 0;
+    }
     if (sa_login_save(q) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(103)
                       "mod_secaction: a login session could not be saved (database down?)");

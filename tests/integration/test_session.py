@@ -463,3 +463,34 @@ def test_anonymous_gets_write_nothing(site):
     b = Browser(site)
     agree(b)
     assert session_rows(site) == before + 1
+
+
+def test_a_draft_that_cannot_be_saved_is_not_reported_as_saved(new_site):
+    """With the database locked while the company step is sent, the answer
+    is an outage page (not a CSRF refusal, not the next step) whose button
+    sends the same values again."""
+    import sqlite3
+    site = new_site("sqlite3")
+    # mod_session_dbd's and mod_session's own lines, and ours, for the lock
+    site.expected_log = ("AH01857", "AH01822", "SA104")
+    b = Browser(site)
+    agree(b)
+    token = csrf(b.get("/entry/company").text)
+    lock = sqlite3.connect(site.dbfile, timeout=0)
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        r = b.post("/entry/company", CORP, token=token)
+    finally:
+        lock.rollback()
+        lock.close()
+    assert r.status_code == 503, (r.status_code, r.headers.get("Location"))
+    assert "保存できませんでした" in r.text and "送信を受け付けられません" not in r.text
+    page = Page(r.text)
+    assert page.value("corp_name") == CORP["corp_name"]
+    assert page.value("postal") == CORP["postal"]
+    assert CORP["password"] not in r.text
+    # the button sends the same form again, now that the database is back
+    again = {a["name"]: a.get("value", "") for a in page.inputs if a.get("type") == "hidden"}
+    again.update(password=CORP["password"], password2=CORP["password"])
+    r = b.post("/entry/company", again, token=again.pop("csrf"))
+    assert r.status_code == 303 and location(r) == "/entry/declaration"
