@@ -110,6 +110,10 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench.sh
 
+# make fuzz (libFuzzer targets of the core) and make soak (load and fault
+# runs against a real httpd), each in a file of its own
+-include mk/*.mk
+
 clean:
 	rm -rf build mod_secaction/.libs mod_secaction/*/.libs mod_secaction/*.la
 	find mod_secaction -name "*.o" -o -name "*.lo" -o -name "*.slo" | xargs rm -f
