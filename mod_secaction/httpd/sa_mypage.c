@@ -32,6 +32,7 @@
 #include "sa_links.h"
 #include "sa_storage.h"
 #include "sa_text.h"
+#include "sa_policy.h"
 #include "sa_form.h"
 #include "sa_token.h"
 #include "sa_validate.h"
@@ -976,6 +977,32 @@ static void password_errors(const sa_decl *d, const apr_table_t *form, apr_array
     }
 }
 
+/* A wrong current password counts like a wrong login: someone holding a
+ * stolen session cannot try passwords here without limit.  When that locks
+ * the account, every session of it ends and the login page says why;
+ * returns true then (the answer was sent). */
+static int wrong_current(sa_req *q, const sa_decl *d)
+{
+    const char *cur = apr_table_get(q->form, "current");
+    apr_int64_t now = apr_time_sec(apr_time_now()), locked = 0;
+    sa_login_policy pol;
+    int failures = 0;
+    if (!cur || !*cur || (d->password_hash && sa_password_verify(cur, d->password_hash))) {
+        return 0;
+    }
+    pol.slow_after = q->c->login_slow_after;
+    pol.max_failures = q->c->login_max_failures;
+    pol.lock_seconds = q->c->login_lock;
+    sa_login_failed(&pol, (int)d->login_failures, d->login_locked_until, now, &failures, &locked);
+    sa_decl_set_login_guard(q->p, sa_db(q), d->id, failures, now, locked);
+    if (locked <= now) {
+        return 0;
+    }
+    sa_login_end_all(q, d->id, NULL);
+    sa_login_end(q);
+    return sa_see_other(q, "/login") == OK;
+}
+
 static int password_post(sa_req *q)
 {
     apr_array_header_t *errs = apr_array_make(q->p, 3, sizeof(sa_error));
@@ -989,6 +1016,9 @@ static int password_post(sa_req *q)
         return rv;
     }
     password_errors(d, q->form, errs);
+    if (errs->nelts > 0 && wrong_current(q, d)) {
+        return OK;      /* counted as a wrong login; the page was sent */
+    }
     if (errs->nelts > 0) {
         return refuse(q, "password", errs, "/mypage/password");
     }

@@ -272,3 +272,22 @@ def test_every_post_needs_its_token_and_a_readable_body(site):
         assert r.status_code in (400, 403), (path, r.status_code)
     assert row(site, user_no, "version, state, level") == before
     assert b.get("/mypage").status_code == 200            # still logged in
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_wrong_current_passwords_count_like_wrong_logins(new_site, backend):
+    """A stolen session cannot try passwords on the change form without limit."""
+    site = new_site(backend, "SecActionLoginSlowAfter 50\nSecActionLoginLock 3 1h\n")
+    email, user_no, decl_no, pw = declared(site)
+    b = login(site, user_no, pw)
+    new = "Brand-New-Pw9"
+    for _ in range(2):
+        r = post_form(b, "/mypage/password", {"current": "Wrong-Pass-1", "password": new,
+                                              "password2": new})
+        assert location(r) == "/mypage/password"
+    r = post_form(b, "/mypage/password", {"current": "Wrong-Pass-1", "password": new,
+                                          "password2": new})
+    assert location(r) == "/login"
+    assert location(b.get("/mypage")) == "/login"          # the session ended
+    r = Browser(site).post("/login", {"user_no": user_no, "password": pw})
+    assert r.status_code == 429                              # and the number is locked
