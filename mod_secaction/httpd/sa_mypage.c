@@ -600,6 +600,10 @@ static int stepup_confirm_post(sa_req *q)
     m = mail_for(q, d, SA_MAIL_STEPUP);
     apr_table_setn(m->vals, "declaration_no", or_empty(d->declaration_no));
     apr_table_setn(m->vals, "login_url", apr_pstrcat(q->p, sa_base_url(q), "/login", NULL));
+    if (way == WAY_DECLARED) {
+        /* nothing was accepted yet: the declaration simply waits as 二つ星 */
+        apr_table_setn(m->vals, "not_yet_accepted", "1");
+    }
     if (way == WAY_IMMEDIATE) {
         apr_table_setn(m->vals, "accepted", "1");
     }
