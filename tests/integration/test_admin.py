@@ -182,6 +182,7 @@ def test_resend_a_fresh_confirmation_link_and_the_completion_mail(new_site):
     admin_post(site, a, "/declarations/%s" % ident, "/declarations/%s/resend-completed" % ident, {})
     again = site.wait_mail(email, 4)[3]
     assert "自己宣言完了のお知らせ" in subject(again)
+    assert [r[2] for r in audit(site, "resend")] == [ident, ident]
 
 
 def test_detail_shows_values_history_and_mail_delivery(site):
@@ -197,11 +198,16 @@ def test_detail_shows_values_history_and_mail_delivery(site):
 def test_search_and_csv_export(site):
     email, user_no, decl_no, pw = declared(site)
     a = site.admin()
+    import datetime
+    today = (datetime.datetime.utcnow() + datetime.timedelta(hours=9)).strftime("%Y-%m-%d")
     for query in ("declaration_no=" + decl_no, "user_no=" + user_no, "email=" + email.upper(),
-                  "name=テスト情報", "name=テストジョウホウ", "state=declared&level=1&pref=13"):
+                  "name=テスト情報", "name=テストジョウホウ", "state=declared&level=1&pref=13",
+                  "corp_no=" + CORP["corp_no"], "from=%s&to=%s" % (today, today)):
         page = a.get(admin_url(site, "/search?" + query)).text
         assert decl_no in page, query
     assert decl_no not in a.get(admin_url(site, "/search?name=存在しない名前")).text
+    assert decl_no not in a.get(admin_url(site, "/search?to=2020-01-01")).text
+    assert decl_no not in a.get(admin_url(site, "/search?pref=27")).text
     r = a.get(admin_url(site, "/search.csv?declaration_no=" + decl_no))
     assert r.status_code == 200 and r.headers["Content-Type"] == "text/csv; charset=UTF-8"
     assert r.content.startswith(b"\xef\xbb\xbf")
