@@ -160,3 +160,34 @@ def screenshot(driver, name):
     with open(path, "wb") as f:
         f.write(data)
     return path
+
+
+# Widths of the screenshots for people: a small phone and a desktop window.
+SHOT_WIDTHS = (375, 1280)
+
+
+def screenshots(driver, name, widths=SHOT_WIDTHS):
+    """Saves var/screenshots/<name>-<width>.png at each width (a phone-sized
+    viewport is emulated with CDP, as Chromium's window cannot be that
+    narrow), and fails if the page itself scrolls sideways at that width
+    (wide tables must scroll inside their own box).  Returns the paths."""
+    paths = []
+    try:
+        for w in widths:
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+                "width": w, "height": 800, "deviceScaleFactor": 1, "mobile": w < 600})
+            overflow = driver.execute_script(
+                "return document.documentElement.scrollWidth - window.innerWidth;")
+            assert overflow <= 0, "%s: the page is %d px wider than %d px" % (name, overflow, w)
+            paths.append(screenshot(driver, "%s-%d" % (name, w)))
+    finally:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    return paths
+
+
+def declared(site, **kw):
+    """wizard.declared() from here: it reads the mails with the integration
+    harness, which it imports as `conftest` (the name pytest gives it when
+    it runs tests/integration; alone, the browser suite must provide it)."""
+    sys.modules.setdefault("conftest", harness)
+    return wizard.declared(site, **kw)
