@@ -13,7 +13,7 @@ PORT       ?= 8080
 SANITIZE   ?=
 PYTHON     ?= /usr/bin/python3
 
-DEBIAN_PKGS := apache2 apache2-utils apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql \
+DEBIAN_PKGS := apache2 apache2-utils apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql exim4-daemon-light \
                libxml2-dev libssl-dev sqlite3 libcmocka-dev pkg-config \
                python3 python3-pytest python3-requests postgresql curl \
                chromium chromium-driver python3-selenium fonts-ipafont-gothic
