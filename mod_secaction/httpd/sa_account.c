@@ -297,7 +297,7 @@ static int reset_set_post(sa_req *q)
     const char *pw = apr_table_get(q->form, "password"), *pw2 = apr_table_get(q->form, "password2");
     apr_array_header_t *errs = apr_array_make(q->p, 2, sizeof(sa_error));
     sa_change_mail m;
-    sa_change ch = { SA_EV_PASSWORD, SA_ACTOR_BUSINESS, NULL, "password reset by mail", &m, 1, 0 };
+    sa_change ch = { SA_EV_PASSWORD, SA_ACTOR_BUSINESS, NULL, "メールのリンクから再設定", &m, 1, 0 };
     sa_link_rec *link;
     sa_decl *d, *after;
     const char *msg, *hash;
@@ -376,7 +376,7 @@ static int contact_confirm_post(sa_req *q)
 {
     const char *token = apr_table_get(q->form, "t");
     sa_change_mail m;
-    sa_change ch = { SA_EV_CONTACT, SA_ACTOR_BUSINESS, NULL, "new address confirmed", &m, 1, 0 };
+    sa_change ch = { SA_EV_CONTACT, SA_ACTOR_BUSINESS, NULL, "新しいアドレスで確認", &m, 1, 0 };
     sa_link_rec *link;
     sa_decl *d, *after;
     apr_status_t rv;

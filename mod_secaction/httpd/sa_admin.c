@@ -359,6 +359,27 @@ static apr_int64_t rest_id(sa_req *q, const char **action)
     return *num && strlen(num) < 19 ? apr_atoi64(num) : 0;
 }
 
+/* Who made a change, as the history stores it, for the secretariat. */
+static const char *actor_label(apr_pool_t *p, const char *actor)
+{
+    apr_size_t i, n = actor ? strlen(actor) : 0;
+    if (!n) {
+        return NULL;
+    }
+    if (!strcmp(actor, "applicant")) {
+        return "申込者";
+    }
+    if (!strcmp(actor, "system")) {
+        return "システム";
+    }
+    for (i = 0; i < n && actor[i] >= '0' && actor[i] <= '9'; i++)
+        ;
+    if (i == n && n == 10) {
+        return "事業者";
+    }
+    return apr_pstrcat(p, "事務局（", actor, "）", NULL);
+}
+
 static const char *mail_state(const char **row)
 {
     if (apr_atoi64(row[3])) {
@@ -400,7 +421,7 @@ static void put_lists(sa_req *q, sa_tdata *t, const sa_decl *d)
             sa_tdata_text(it, "at", datetime_of(q, apr_atoi64(r[5])));
             sa_tdata_text(it, "label", r[0] && *r[0] ? sa_event_label(sa_event_parse(r[0]))
                                                      : sa_state_label(sa_state_parse(r[2])));
-            sa_tdata_text(it, "actor", r[3]);
+            sa_tdata_text(it, "actor", actor_label(q->p, r[3]));
             sa_tdata_text(it, "note", r[4]);
         }
     }

@@ -476,6 +476,8 @@ static const char *const stepup_texts[] = { "score", NULL };
  * step-up (pending).  The names are the keys of its texts. */
 typedef enum { WAY_DECLARED = 0, WAY_IMMEDIATE, WAY_PENDING } stepup_way;
 static const char *const way_names[] = { "declared", "immediate", "pending" };
+/* the history's note of each way (read by the secretariat) */
+static const char *const way_notes[] = { "受理前に二つ星へ", "即時受理", "二つ星の受理待ち" };
 
 static stepup_way stepup_way_of(const sa_server_conf *c, const sa_decl *d)
 {
@@ -607,7 +609,7 @@ static int stepup_confirm_post(sa_req *q)
     if (way == WAY_IMMEDIATE) {
         apr_table_setn(m->vals, "accepted", "1");
     }
-    st = apply(q, d, stepped_up(q, d, v, way), SA_EV_STEPUP, way_names[way], m);
+    st = apply(q, d, stepped_up(q, d, v, way), SA_EV_STEPUP, way_notes[way], m);
     if (st != APR_SUCCESS) {
         return change_failed(q, st, "stepup");
     }

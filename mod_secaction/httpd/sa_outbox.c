@@ -149,7 +149,7 @@ static void expire_provisional(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
     }
     for (i = 0; i < ids->nelts; i++) {
         const char **row = APR_ARRAY_IDX(ids, i, const char **);
-        sa_change ch = { SA_EV_EXPIRE, SA_ACTOR_SYSTEM, "system", "mail link not used in time",
+        sa_change ch = { SA_EV_EXPIRE, SA_ACTOR_SYSTEM, "system", "確認リンクが期限内に使われなかった",
                          NULL, 0, 0 };
         sa_decl *d, *after;
         apr_status_t rv;

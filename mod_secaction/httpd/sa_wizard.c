@@ -621,7 +621,7 @@ static apr_status_t issue_ids(sa_req *q, ap_dbd_t *dbd, const sa_decl *d, sa_dec
     for (attempt = 0; attempt < ISSUE_TRIES; attempt++) {
         const char *u = sa_id_new(p), *dn = sa_id_new(p);
         sa_change_mail mail;
-        sa_change ch = { SA_EV_VERIFY, SA_ACTOR_APPLICANT, "applicant", "mail link", &mail, 1, 0 };
+        sa_change ch = { SA_EV_VERIFY, SA_ACTOR_APPLICANT, "applicant", "メールのリンクから", &mail, 1, 0 };
         sa_decl *after;
         apr_status_t rv;
         int taken = 1;

@@ -9,7 +9,10 @@
  *     業種（中分類） to the chosen 業種（大分類）,
  *   - on 自己宣言入力, shows the 二つ星 fields only when 二つ星 is chosen,
  *   - moves the focus to the error summary and makes its links show the
- *     field's label.
+ *     field's label,
+ *   - reloads the logo page when the browser restores it from its
+ *     back/forward cache (so the download buttons show once both documents
+ *     were opened).
  * Plain ES5 and DOM level 2, so old browsers run it too; no inline code
  * anywhere (the Content-Security-Policy forbids it).
  */
@@ -291,6 +294,15 @@
     initErrorSummary();
     initPostal();
   }
+
+  /* A page that shows what the server recorded meanwhile (the logo page
+   * after both documents were opened) is asked for again when the browser
+   * brings it back from its back/forward cache. */
+  on(window, 'pageshow', function (e) {
+    if (e.persisted && doc.querySelector('.page-logo')) {
+      window.location.reload();
+    }
+  });
 
   if (doc.readyState === 'loading') {
     on(doc, 'DOMContentLoaded', start);
