@@ -5,7 +5,7 @@
 static const struct { const char *name; const char *label; } states[SA_ST_COUNT] = {
     [SA_ST_NONE]        = { NULL,          "下書き" },
     [SA_ST_PROVISIONAL] = { "provisional", "仮申込み" },
-    [SA_ST_DECLARED]    = { "declared",    "宣言済み" },
+    [SA_ST_DECLARED]    = { "declared",    "宣言済み・受理待ち" },
     [SA_ST_ACCEPTED]    = { "accepted",    "受理済み" },
     [SA_ST_STOPPED]     = { "stopped",     "停止" },
     [SA_ST_REVOKED]     = { "revoked",     "取消" },

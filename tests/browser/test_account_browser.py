@@ -218,7 +218,7 @@ def test_mypage_stepup_and_change_with_javascript(chrome, site):
     email, user_no, decl_no, pw = declared(site)
     log_in(chrome, site, user_no, pw)
     assert dd_of(chrome, "宣言の段階") == "一つ星"
-    assert dd_of(chrome, "状態") == "宣言済み"
+    assert dd_of(chrome, "状態") == "宣言済み・受理待ち"
     assert dd_of(chrome, "利用者番号") == user_no
     assert dd_of(chrome, "自己宣言ID") == decl_no
     assert registered(chrome, "事業者名") == wizard.CORP["corp_name"]
@@ -392,5 +392,5 @@ def test_console_accepts_a_ticked_row(chrome, site):
     assert re.fullmatch(r"/security/admin/declarations/\d+", path_of(chrome)), chrome.current_url
     on_page(chrome, path_of(chrome), "自己宣言の詳細")
     assert dd_of(chrome, "自己宣言ID") == second[2]
-    assert dd_of(chrome, "状態") == "宣言済み"
+    assert dd_of(chrome, "状態") == "宣言済み・受理待ち"
     screenshots(chrome, "admin-detail")

@@ -15,7 +15,7 @@ static void names_round_trip(void **state)
     assert_int_equal(sa_state_parse("bogus"), SA_ST_NONE);
     assert_int_equal(sa_state_parse(NULL), SA_ST_NONE);
     assert_string_equal(sa_state_label(SA_ST_PROVISIONAL), "仮申込み");
-    assert_string_equal(sa_state_label(SA_ST_DECLARED), "宣言済み");
+    assert_string_equal(sa_state_label(SA_ST_DECLARED), "宣言済み・受理待ち");
 }
 
 static void transitions(void **state)
