@@ -72,6 +72,7 @@ UNIT_DEPS_test_tmpl     := mod_secaction/core/sa_tmpl.c
 UNIT_DEPS_test_mail     := mod_secaction/core/sa_mail.c mod_secaction/core/sa_token.c
 UNIT_DEPS_test_state    := mod_secaction/core/sa_state.c
 UNIT_DEPS_test_kv       := mod_secaction/core/sa_kv.c
+UNIT_DEPS_test_search   := mod_secaction/core/sa_search.c mod_secaction/core/sa_validate.c
 UNIT_DEPS_test_csv      := mod_secaction/core/sa_csv.c
 UNIT_DEPS_test_catalog  := mod_secaction/core/sa_catalog.c mod_secaction/core/sa_validate.c
 UNIT_DEPS_test_postal   := mod_secaction/core/sa_postal.c mod_secaction/core/sa_form.c mod_secaction/core/sa_validate.c

@@ -456,6 +456,49 @@ const char *sa_kana(apr_pool_t *p, const char *in, const char **out)
     return NULL;
 }
 
+char *sa_search_fold(apr_pool_t *p, const char *in)
+{
+    apr_uint32_t *buf, cp;
+    apr_size_t n = 0, i;
+    const char *s;
+    char *res, *d;
+
+    if (!in || sa_text_status_of(in, 1) == SA_TEXT_BAD_UTF8) {
+        return apr_pstrdup(p, "");
+    }
+    buf = apr_palloc(p, (strlen(in) + 1) * sizeof(*buf));
+    for (s = in; *s; ) {
+        u8_next(&s, &cp);
+        if (cp >= 0xFF01 && cp <= 0xFF5E) {
+            cp -= 0xFEE0;                        /* full-width ASCII */
+        }
+        if (cp >= 'A' && cp <= 'Z') {
+            cp += 'a' - 'A';
+        }
+        if (cp == '\n' || cp == '\r' || cp == 0x30FB || cp == 0xFF65 || cp == 0x00B7) {
+            cp = ' ';                            /* line ends, ・: separators */
+        }
+        cp = kana_map(cp);                       /* hiragana, half-width kana; spaces give 0 */
+        if (cp == 0 || cp < 0x20) {
+            continue;
+        }
+        if ((cp == 0x309B || cp == 0x309C) && n > 0) {
+            apr_uint32_t c = (cp == 0x309B) ? voiced_of(buf[n - 1]) : semivoiced_of(buf[n - 1]);
+            if (c) {
+                buf[n - 1] = c;
+                continue;
+            }
+        }
+        buf[n++] = cp;
+    }
+    res = d = apr_palloc(p, n * 4 + 1);
+    for (i = 0; i < n; i++) {
+        d = u8_put(d, buf[i]);
+    }
+    *d = '\0';
+    return res;
+}
+
 /* Readings of the legal forms that the corporate reading must leave out;
  * the unvoiced カイシャ is listed too because people type it. */
 static const struct { const char *kana, *kanji; } legal_forms[] = {

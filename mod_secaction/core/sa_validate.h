@@ -38,6 +38,12 @@ int sa_corporate_check_digit(const char *twelve);
  * katakana (ー counts) is an error. */
 const char *sa_kana(apr_pool_t *p, const char *in, const char **out);
 
+/* A text folded for search: full-width ASCII to ASCII, upper case to
+ * lower, hiragana and half-width katakana to full-width katakana (voiced
+ * marks combined), spaces, line ends and ・ removed.  Never fails ("" for
+ * NULL or text that is not UTF-8). */
+char *sa_search_fold(apr_pool_t *p, const char *in);
+
 /* 郵便番号: 7 digits; *out is "123-4567". */
 const char *sa_postal_code(apr_pool_t *p, const char *in, const char **out);
 
