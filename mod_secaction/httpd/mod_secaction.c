@@ -4,7 +4,8 @@
  * is a route (sa_route.h) in the table of its area: sa_site.c (TOP, static
  * files, privacy), sa_wizard.c (/entry/…), sa_account.c (/login, /logout,
  * password reset, contact confirmation), sa_mypage.c (/mypage…),
- * sa_admin.c (the secretariat's console, /admin/…), sa_status.c (the
+ * sa_admin.c (the secretariat's console, /admin/…), sa_public.c (/search,
+ * /d/<自己宣言ID>, open data), sa_status.c (the
  * operators' page, SetHandler secaction-status).  The
  * one dispatcher below finds the route and enforces its flags before the
  * handler runs. */
@@ -147,7 +148,7 @@ static int dispatch(request_rec *r, const sa_route *const *tables, int ntables,
 static int secaction_handler(request_rec *r)
 {
     const sa_route *site[] = { sa_site_routes(), sa_wizard_routes(), sa_account_routes(),
-                               sa_mypage_routes(), sa_admin_routes() };
+                               sa_mypage_routes(), sa_admin_routes(), sa_public_routes() };
     const sa_route *status[] = { sa_status_routes() };
     const char *mount, *path;
 

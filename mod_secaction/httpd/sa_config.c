@@ -58,6 +58,8 @@ static const char *const page_files[SA_PAGE_COUNT] = {
     [SA_PAGE_ADMIN_DETAIL] = "admin-detail.xhtml",
     [SA_PAGE_ADMIN_SEARCH] = "admin-search.xhtml",
     [SA_PAGE_ADMIN_AUDIT] = "admin-audit.xhtml",
+    [SA_PAGE_SEARCH]      = "search.xhtml",
+    [SA_PAGE_PUBLIC_DECL] = "public-decl.xhtml",
 };
 
 static const struct { const char *kind; const char *file; } mails[SA_MAIL_COUNT] = {
@@ -92,6 +94,7 @@ static const char *const required_texts[] = {
     "contact_unknown:title,text", "contact_done:title,text", "conflict:title,text",
     "login_wait:text", "login_locked:text", "login_failed:text",
     "not_active:title,text", "logo_refused:title,text", "admin_reason:text",
+    "badge_valid:title,text", "badge_invalid:title,text",
     NULL
 };
 

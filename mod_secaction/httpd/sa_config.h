@@ -43,6 +43,8 @@ typedef enum {
     SA_PAGE_ADMIN_DETAIL,
     SA_PAGE_ADMIN_SEARCH,
     SA_PAGE_ADMIN_AUDIT,
+    SA_PAGE_SEARCH,
+    SA_PAGE_PUBLIC_DECL,
     SA_PAGE_COUNT
 } sa_page_id;
 

@@ -11,6 +11,7 @@
 #include "sa_links.h"
 #include "sa_token.h"
 #include "sa_text.h"
+#include "sa_search.h"
 
 APLOG_USE_MODULE(secaction);
 
@@ -37,6 +38,10 @@ APLOG_USE_MODULE(secaction);
 #define Q_GUARD    "secaction_login_guard"
 #define Q_AUDIT    "secaction_audit_insert"
 #define Q_CLIENT   "secaction_client_count"
+#define Q_LIST_DEL_GRAMS "secaction_listing_del_grams"
+#define Q_LIST_DEL  "secaction_listing_del"
+#define Q_LIST_INS  "secaction_listing_ins"
+#define Q_GRAM_INS  "secaction_gram_ins"
 #define Q_SECRET   "secaction_site_secret"
 
 #define SELECT_DECL "SELECT " COLS "id, version FROM declaration"
@@ -62,6 +67,12 @@ static const sa_stmt statements[] = {
                  " AND state = 'provisional' AND created_at >= %lld" },
     { Q_CLIENT, "SELECT COUNT(*) FROM declaration WHERE client_key = %s AND created_at >= %lld" },
     { Q_SECRET, "SELECT value FROM site_secret WHERE name = 'client_key'" },
+    { Q_LIST_DEL_GRAMS, "DELETE FROM listing_gram WHERE declaration_id = %lld" },
+    { Q_LIST_DEL, "DELETE FROM public_listing WHERE declaration_id = %lld" },
+    { Q_LIST_INS, "INSERT INTO public_listing (declaration_id, declaration_no, name, pref, city,"
+                  " jsic_major, level, declared_at, search_text)"
+                  " VALUES (%lld, %s, %s, %s, %s, %s, %lld, %lld, %s)" },
+    { Q_GRAM_INS, "INSERT INTO listing_gram (gram, declaration_id, pref) VALUES (%s, %lld, %s)" },
     { Q_GUARD, "UPDATE declaration SET login_failures = %lld, login_last_failure = %lld,"
                " login_locked_until = %lld WHERE id = %lld" },
     { Q_AUDIT, "INSERT INTO audit_log (at, actor, action, declaration_id, detail, reason)"
@@ -162,6 +173,61 @@ const char *sa_decl_name(apr_pool_t *p, const sa_decl *d)
     return sa_display_name(p, d->kind, d->corp_name, d->rep_name, d->trade_name);
 }
 
+/* --- the public listing ------------------------------------------------ */
+
+int sa_decl_listed(const sa_decl *d)
+{
+    return sa_state_parse(d->state) == SA_ST_ACCEPTED && d->declaration_no;
+}
+
+/* The public listing row of after, written again (or removed) with the
+ * change: only its public fields, and the n-grams of its names. */
+static int write_listing(apr_pool_t *p, ap_dbd_t *dbd, const sa_decl *after)
+{
+    const char *id = sa_i64(p, after->id), *a[9];
+    const char *names[5];
+    apr_array_header_t *grams;
+    const char *text = "";
+    int i, n = 0;
+
+    if (sa_db_exec(p, dbd, Q_LIST_DEL_GRAMS, NULL, 1, &id) != APR_SUCCESS
+        || sa_db_exec(p, dbd, Q_LIST_DEL, NULL, 1, &id) != APR_SUCCESS) {
+        return 0;
+    }
+    if (!sa_decl_listed(after)) {
+        return 1;
+    }
+    names[0] = after->corp_name; names[1] = after->corp_kana; names[2] = after->rep_name;
+    names[3] = after->rep_kana; names[4] = after->trade_name;
+    grams = apr_array_make(p, 32, sizeof(const char *));
+    for (i = 0; i < 5; i++) {
+        const char *k = names[i] ? sa_search_key(p, names[i]) : "";
+        if (*k) {
+            text = apr_pstrcat(p, text, *text ? "\n" : "", k, NULL);
+            sa_search_grams(p, k, grams);
+        }
+    }
+    a[n++] = id;
+    a[n++] = after->declaration_no;
+    a[n++] = sa_decl_name(p, after);
+    a[n++] = after->pref;
+    a[n++] = after->city;
+    a[n++] = after->jsic_major;
+    a[n++] = sa_i64(p, after->level);
+    a[n++] = sa_i64(p, after->declared_at ? after->declared_at : after->created_at);
+    a[n++] = text;
+    if (sa_db_exec(p, dbd, Q_LIST_INS, NULL, n, a) != APR_SUCCESS) {
+        return 0;
+    }
+    for (i = 0; i < grams->nelts; i++) {
+        const char *g[3] = { APR_ARRAY_IDX(grams, i, const char *), id, after->pref };
+        if (sa_db_exec(p, dbd, Q_GRAM_INS, NULL, 3, g) != APR_SUCCESS) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 /* --- the one transition function --------------------------------------- */
 
 static int write_change(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
@@ -193,6 +259,11 @@ static int write_change(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
             return 0;
         }
         after->version = before->version + 1;
+    }
+    /* the public listing follows in the same transaction (a new 仮申込み
+     * is never listed: nothing to write) */
+    if (before && !write_listing(p, dbd, after)) {
+        return 0;
     }
     h[0] = sa_i64(p, after->id);
     h[1] = before ? before->state : NULL;

@@ -129,6 +129,9 @@ apr_status_t sa_decl_set_login_guard(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t i
                                      int failures, apr_int64_t last_failure,
                                      apr_int64_t locked_until);
 
+/* Whether d is in the public listing (accepted, not stopped or revoked). */
+int sa_decl_listed(const sa_decl *d);
+
 /* Whether d waits for the secretariat's acceptance (new, or a step-up). */
 int sa_decl_waiting(const sa_decl *d);
 

@@ -33,5 +33,6 @@ const sa_route *sa_account_routes(void);
 const sa_route *sa_mypage_routes(void);
 const sa_route *sa_status_routes(void);
 const sa_route *sa_admin_routes(void);
+const sa_route *sa_public_routes(void);
 
 #endif

@@ -82,6 +82,7 @@ int sa_storage_prepare(server_rec *s)
     sa_session_register(s);
     sa_links_register(s);
     sa_admin_register(s);
+    sa_public_register(s);
     return 1;
 }
 

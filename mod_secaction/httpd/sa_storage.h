@@ -36,6 +36,8 @@ typedef struct {
 int sa_storage_prepare(server_rec *s);
 /* The console's queries (sa_admin.c). */
 void sa_admin_register(server_rec *s);
+/* The public search's queries (sa_public.c). */
+void sa_public_register(server_rec *s);
 
 /* Registers one store's table (called from sa_storage_prepare). */
 void sa_storage_prepare_table(server_rec *s, const sa_stmt *table, apr_size_t n);

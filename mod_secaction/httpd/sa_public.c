@@ -1,0 +1,464 @@
+/* The public side: 自己宣言事業者検索 (/search), the page of one declaration
+ * (/d/<自己宣言ID>) with its embeddable badge (/d/<自己宣言ID>/badge.svg),
+ * and the listing as open data (/open-data/listing.csv and .json).
+ *
+ * Everything here reads the public listing (public_listing, listing_gram),
+ * which holds public values only and which the store's transition function
+ * writes in the same transaction as every change: nothing private can be
+ * shown from it, and a stop or revocation leaves the search at once.  The
+ * declaration page reads the declaration itself only for its state and
+ * public fields.  The index design is in core/sa_search.h.  Glue. */
+#include "httpd.h"
+#include "sa_log.h"
+#include "http_log.h"
+#include "http_protocol.h"
+#include "apr_strings.h"
+#include "sa_route.h"
+#include "sa_req.h"
+#include "sa_formpage.h"
+#include "sa_decl_store.h"
+#include "sa_storage.h"
+#include "sa_page.h"
+#include "sa_search.h"
+#include "sa_csv.h"
+#include "sa_text.h"
+#include "sa_tmpl.h"
+#include "sa_postal.h"
+#include "sa_validate.h"
+
+APLOG_USE_MODULE(secaction);
+
+#define PAGE_ROWS   20
+#define COUNT_CAP   1000
+#define GRAM_SAMPLE 5000      /* a gram's postings are counted up to this to pick the rarest */
+#define DATA_CHUNK  1000
+
+#define Q_LIST      "secaction_public_list"
+#define Q_LIST_N    "secaction_public_list_count"
+#define Q_NAME      "secaction_public_name"
+#define Q_NAME_N    "secaction_public_name_count"
+#define Q_GRAM_N    "secaction_public_gram_count"
+#define Q_DECL_NO   "secaction_public_decl"
+#define Q_DATA      "secaction_public_data"
+
+#define COLS "l.declaration_id, l.declaration_no, l.name, l.pref, l.city, l.jsic_major," \
+             " l.level, l.declared_at"
+/* Filters: each applies when given ('' or 0: any).  A parameter compared
+ * with a constant is CAST (apr-util's sqlite3 driver binds text). */
+#define FILTERS " AND (%s = '' OR l.pref = %s) AND (%s = '' OR l.jsic_major = %s)" \
+                " AND (CAST(%lld AS INTEGER) = 0 OR l.level = CAST(%lld AS INTEGER))"
+/* The name: driven by the postings of its rarest gram, the whole key then
+ * checked on the listing's search text. */
+#define NAME_FROM " FROM listing_gram g JOIN public_listing l ON l.declaration_id = g.declaration_id" \
+                  " WHERE g.gram = %s AND l.search_text LIKE %s ESCAPE '\\'"
+
+static const sa_stmt statements[] = {
+    { Q_LIST, "SELECT " COLS " FROM public_listing l WHERE l.declaration_id < %lld" FILTERS
+              " ORDER BY l.declaration_id DESC LIMIT %lld" },
+    { Q_LIST_N, "SELECT COUNT(*) FROM (SELECT 1 FROM public_listing l WHERE 1 = 1" FILTERS
+                " LIMIT %lld) t" },
+    { Q_NAME, "SELECT " COLS NAME_FROM " AND g.declaration_id < %lld" FILTERS
+              " ORDER BY g.declaration_id DESC LIMIT %lld" },
+    { Q_NAME_N, "SELECT COUNT(*) FROM (SELECT 1" NAME_FROM FILTERS " LIMIT %lld) t" },
+    { Q_GRAM_N, "SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s LIMIT %lld) t" },
+    { Q_DECL_NO, "SELECT d.state, d.level, d.declared_at, d.kind, d.corp_name, d.rep_name,"
+                 " d.trade_name, d.pref, d.city FROM declaration d WHERE d.declaration_no = %s" },
+    { Q_DATA, "SELECT " COLS " FROM public_listing l WHERE l.declaration_id > %lld"
+              " ORDER BY l.declaration_id LIMIT %lld" },
+};
+
+void sa_public_register(server_rec *s)
+{
+    sa_storage_prepare_table(s, statements, sizeof(statements) / sizeof(statements[0]));
+}
+
+/* --- the query ---------------------------------------------------------------------- */
+
+typedef struct {
+    const char *q, *key, *pref, *jsic, *level;
+    const char *gram;         /* the rarest gram of the key, or NULL (no name) */
+    const char *like;
+    apr_int64_t before;
+} query_t;
+
+static const char *qarg(sa_req *q, const char *name)
+{
+    const char *v = sa_query_arg(q->r, name);
+    return v ? v : "";
+}
+
+static const char *refname(const apr_array_header_t *items, const char *code)
+{
+    const sa_refitem *it = code && *code ? sa_refdata_find(items, code) : NULL;
+    return it ? it->name : NULL;
+}
+
+/* The key's gram with the fewest postings (counted up to GRAM_SAMPLE). */
+static const char *rarest_gram(sa_req *q, const char *key)
+{
+    apr_array_header_t *grams = sa_search_query_grams(q->p, key);
+    const char *best = NULL;
+    long best_n = -1;
+    int i;
+    for (i = 0; i < grams->nelts && i < 8; i++) {
+        const char *a[2] = { APR_ARRAY_IDX(grams, i, const char *), sa_i64(q->p, GRAM_SAMPLE) };
+        apr_status_t rv;
+        const char **row = sa_db_row(q->p, sa_db(q), Q_GRAM_N, 2, a, &rv);
+        long n = row ? (long)apr_atoi64(row[0]) : GRAM_SAMPLE;
+        if (best_n < 0 || n < best_n) {
+            best = a[0];
+            best_n = n;
+        }
+        if (n == 0) {
+            break;          /* nothing can match */
+        }
+    }
+    return best;
+}
+
+static void query_read(sa_req *q, query_t *x)
+{
+    const sa_refdata *ref = q->c->ref;
+    x->q = qarg(q, "q");
+    if (sa_utf8_len(x->q) > 100 || sa_text_status_of(x->q, 0) != SA_TEXT_OK) {
+        x->q = "";
+    }
+    x->key = sa_search_key(q->p, x->q);
+    if (sa_search_len(x->key) > SA_SEARCH_MAX_CHARS) {
+        x->key = "";           /* a name is never that long: nothing to find */
+    }
+    x->pref = refname(ref->prefectures, qarg(q, "pref")) ? qarg(q, "pref") : "";
+    x->jsic = refname(ref->jsic_major, qarg(q, "jsic")) ? qarg(q, "jsic") : "";
+    x->level = (!strcmp(qarg(q, "level"), "1") || !strcmp(qarg(q, "level"), "2"))
+               ? qarg(q, "level") : "";
+    x->before = apr_atoi64(qarg(q, "before"));
+    if (x->before <= 0) {
+        x->before = APR_INT64_MAX;
+    }
+    x->gram = *x->key ? rarest_gram(q, x->key) : NULL;
+    x->like = sa_like_contains(q->p, x->key);
+}
+
+static int filter_args(sa_req *q, const query_t *x, const char **a)
+{
+    const char *lv = *x->level ? x->level : "0";
+    (void)q;
+    a[0] = x->pref; a[1] = x->pref; a[2] = x->jsic; a[3] = x->jsic; a[4] = lv; a[5] = lv;
+    return 6;
+}
+
+static apr_status_t run_query(sa_req *q, const query_t *x, apr_array_header_t **rows,
+                              long *count)
+{
+    const char *a[16], **row;
+    apr_status_t rv;
+    int n = 0;
+    if (x->gram) {
+        a[n++] = x->gram;
+        a[n++] = x->like;
+        a[n++] = sa_i64(q->p, x->before);
+    }
+    else {
+        a[n++] = sa_i64(q->p, x->before);
+    }
+    n += filter_args(q, x, a + n);
+    a[n++] = sa_i64(q->p, PAGE_ROWS);
+    if ((rv = sa_db_rows(q->p, sa_db(q), x->gram ? Q_NAME : Q_LIST, n, a, rows)) != APR_SUCCESS) {
+        return rv;
+    }
+    /* the count of the whole result, up to COUNT_CAP + 1 */
+    n = 0;
+    if (x->gram) {
+        a[n++] = x->gram;
+        a[n++] = x->like;
+    }
+    n += filter_args(q, x, a + n);
+    a[n++] = sa_i64(q->p, COUNT_CAP + 1);
+    row = sa_db_row(q->p, sa_db(q), x->gram ? Q_NAME_N : Q_LIST_N, n, a, &rv);
+    *count = row ? (long)apr_atoi64(row[0]) : 0;
+    return rv;
+}
+
+static const char *level_name(const char *level)
+{
+    return level && !strcmp(level, "2") ? "二つ星" : "一つ星";
+}
+
+static const char *date_of(sa_req *q, const char *secs)
+{
+    apr_int64_t t = secs ? apr_atoi64(secs) : 0;
+    return t ? sa_text_date(q->p, apr_time_from_sec(t)) : NULL;
+}
+
+static const char *search_query(sa_req *q, const query_t *x)
+{
+    return apr_pstrcat(q->p, "q=", ap_escape_urlencoded(q->p, x->q), "&pref=", x->pref,
+                       "&jsic=", x->jsic, "&level=", x->level, "&go=1", NULL);
+}
+
+/* GET /search: without a name or filter only the form; otherwise the
+ * results, newest first, PAGE_ROWS a page with a keyset (before=<id>): the
+ * last page of a broad query costs what the first does. */
+static int search_get(sa_req *q)
+{
+    const sa_server_conf *c = q->c;
+    apr_array_header_t *rows = NULL;
+    sa_tdata *d = sa_page(q, "自己宣言事業者検索");
+    const char *last = NULL;
+    query_t x;
+    long count = 0;
+    int i, searched;
+
+    query_read(q, &x);
+    searched = *x.key || *x.pref || *x.jsic || *x.level || *qarg(q, "go");
+    sa_tdata_text(d, "search_action", apr_pstrcat(q->p, c->mount, "/search", NULL));
+    sa_tdata_text(d, "csv_url", apr_pstrcat(q->p, c->mount, "/open-data/listing.csv", NULL));
+    sa_tdata_text(d, "json_url", apr_pstrcat(q->p, c->mount, "/open-data/listing.json", NULL));
+    sa_tdata_text(d, "v.q", x.q);
+    sa_form_refitems(d, "prefs", c->ref->prefectures, x.pref);
+    sa_form_refitems(d, "majors", c->ref->jsic_major, x.jsic);
+    sa_tdata_flag(d, "level_all", !*x.level);
+    sa_tdata_flag(d, "level_1", !strcmp(x.level, "1"));
+    sa_tdata_flag(d, "level_2", !strcmp(x.level, "2"));
+    sa_tdata_list(d, "rows");
+    /* a search is public and bookmarkable: it may be cached for a while */
+    if (searched) {
+        if (run_query(q, &x, &rows, &count) != APR_SUCCESS) {
+            return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
+        }
+        sa_tdata_flag(d, "searched", 1);
+        sa_tdata_flag(d, "count_capped", count > COUNT_CAP);
+        sa_tdata_text(d, "result_count", count > COUNT_CAP
+                      ? apr_psprintf(q->p, "%d件以上", COUNT_CAP)
+                      : apr_psprintf(q->p, "%ld件", count));
+        for (i = 0; i < rows->nelts; i++) {
+            const char **r = APR_ARRAY_IDX(rows, i, const char **);
+            sa_tdata *it = sa_tdata_item(d, "rows");
+            sa_tdata_text(it, "url", apr_pstrcat(q->p, c->mount, "/d/", r[1], NULL));
+            sa_tdata_text(it, "name", r[2]);
+            sa_tdata_text(it, "pref_name", refname(c->ref->prefectures, r[3]));
+            sa_tdata_text(it, "city", r[4]);
+            sa_tdata_text(it, "jsic_name", refname(c->ref->jsic_major, r[5]));
+            sa_tdata_text(it, "level_name", level_name(r[6]));
+            sa_tdata_text(it, "declared_on", date_of(q, r[7]));
+            last = r[0];
+        }
+        if (last && rows->nelts == PAGE_ROWS) {
+            sa_tdata_text(d, "next_url", apr_pstrcat(q->p, c->mount, "/search?",
+                                                     search_query(q, &x), "&before=", last, NULL));
+        }
+    }
+    return sa_page_send(q->r, SA_PAGE_SEARCH, d, HTTP_OK);
+}
+
+/* --- one declaration ------------------------------------------------------------------ */
+
+/* A 自己宣言ID as it stands in a URL: 10 digits. */
+static int decl_no_ok(const char *s, apr_size_t n)
+{
+    apr_size_t i;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return 0;
+        }
+    }
+    return n == 10;
+}
+
+/* The public facts of a declaration that was accepted once (so it may be
+ * shown: valid now, or no longer), or NULL. */
+static const char **public_decl(sa_req *q, const char *no, int *down)
+{
+    apr_status_t rv;
+    const char **row = sa_db_row(q->p, sa_db(q), Q_DECL_NO, 1, &no, &rv);
+    sa_state st;
+    *down = rv != APR_SUCCESS;
+    if (!row) {
+        return NULL;
+    }
+    st = sa_state_parse(row[0]);
+    return (st == SA_ST_ACCEPTED || st == SA_ST_STOPPED || st == SA_ST_REVOKED) ? row : NULL;
+}
+
+static int badge_send(sa_req *q, const char **row);
+
+static int decl_get(sa_req *q)
+{
+    const sa_server_conf *c = q->c;
+    const char *rest = q->rest, *slash = strchr(rest, '/'), *no, **row;
+    apr_size_t n = slash ? (apr_size_t)(slash - rest) : strlen(rest);
+    sa_tdata *d;
+    int down, valid;
+
+    if (!decl_no_ok(rest, n) || (slash && strcmp(slash, "/badge.svg"))) {
+        return sa_msg(q, HTTP_NOT_FOUND, "not_found");
+    }
+    no = apr_pstrndup(q->p, rest, n);
+    if (!(row = public_decl(q, no, &down))) {
+        return sa_msg(q, down ? HTTP_SERVICE_UNAVAILABLE : HTTP_NOT_FOUND,
+                      down ? "db_down" : "not_found");
+    }
+    if (slash) {
+        return badge_send(q, row);
+    }
+    valid = sa_state_parse(row[0]) == SA_ST_ACCEPTED;
+    d = sa_page(q, "自己宣言の確認");
+    sa_tdata_flag(d, "valid", valid);
+    sa_tdata_text(d, "state_label", sa_state_label(sa_state_parse(row[0])));
+    sa_tdata_text(d, "name", sa_display_name(q->p, row[3], row[4], row[5], row[6]));
+    sa_tdata_text(d, "declaration_no", no);
+    sa_tdata_text(d, "level_name", level_name(row[1]));
+    sa_tdata_text(d, "declared_on", date_of(q, row[2]));
+    sa_tdata_text(d, "pref_name", refname(c->ref->prefectures, row[7]));
+    sa_tdata_text(d, "city", row[8]);
+    sa_tdata_text(d, "badge_url", apr_pstrcat(q->p, c->mount, "/d/", no, "/badge.svg", NULL));
+    sa_tdata_text(d, "search_url", apr_pstrcat(q->p, c->mount, "/search", NULL));
+    return sa_page_send(q->r, SA_PAGE_PUBLIC_DECL, d, HTTP_OK);
+}
+
+static apr_status_t brigade_write(void *ctx, const char *buf, apr_size_t len)
+{
+    return ap_rwrite(buf, (int)len, ctx) < 0 ? APR_EGENERAL : APR_SUCCESS;
+}
+
+/* The badge: its texts from the catalog, escaped like any text; it follows
+ * the state within its cache time (5 minutes). */
+static int badge_send(sa_req *q, const char **row)
+{
+    int valid = sa_state_parse(row[0]) == SA_ST_ACCEPTED;
+    const char *id = valid ? "badge_valid" : "badge_invalid";
+    const char *line1 = sa_catalog_text(q->c->texts, id, "title");
+    const char *line2 = sa_catalog_fill(q->p, sa_catalog_text(q->c->texts, id, "text"), "level",
+                                        level_name(row[1]));
+    request_rec *r = q->r;
+    ap_set_content_type(r, "image/svg+xml");
+    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=300");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    apr_table_setn(r->headers_out, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+    if (r->header_only) {
+        return OK;
+    }
+    ap_rputs("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"240\" height=\"64\" viewBox=\"0 0 240 64\""
+             " role=\"img\" aria-label=\"", r);
+    sa_escape_attr(line1, brigade_write, r);
+    ap_rputs("\"><rect x=\"1\" y=\"1\" width=\"238\" height=\"62\" rx=\"8\" fill=\"", r);
+    ap_rputs(valid ? "#0b5cab" : "#6b6b6b", r);
+    ap_rputs("\"/><text x=\"120\" y=\"27\" text-anchor=\"middle\" font-family=\"sans-serif\""
+             " font-size=\"15\" fill=\"#ffffff\" font-weight=\"bold\">", r);
+    sa_escape_text(line1, brigade_write, r);
+    ap_rputs("</text><text x=\"120\" y=\"49\" text-anchor=\"middle\" font-family=\"sans-serif\""
+             " font-size=\"13\" fill=\"#ffffff\">", r);
+    sa_escape_text(line2, brigade_write, r);
+    ap_rputs("</text></svg>\n", r);
+    return OK;
+}
+
+/* --- open data ---------------------------------------------------------------------------- */
+
+static void data_headers(sa_req *q, const char *type, const char *name)
+{
+    ap_set_content_type(q->r, type);
+    apr_table_setn(q->r->headers_out, "Content-Disposition",
+                   apr_psprintf(q->p, "attachment; filename=\"%s\"", name));
+    apr_table_setn(q->r->headers_out, "Cache-Control", "public, max-age=600");
+    apr_table_setn(q->r->headers_out, "X-Content-Type-Options", "nosniff");
+    apr_table_setn(q->r->headers_out, "Access-Control-Allow-Origin", "*");
+}
+
+/* Streams the listing, DATA_CHUNK rows at a time by id, each chunk read
+ * into a pool cleared after it was written. */
+static int data_get(sa_req *q, int json)
+{
+    static const char *const head[] = { "declaration_no", "name", "pref", "pref_name", "city",
+                                        "jsic_major", "jsic_major_name", "level", "declared_on" };
+    const sa_server_conf *c = q->c;
+    apr_pool_t *chunk;
+    apr_int64_t after = 0;
+    int i, first = 1;
+
+    if (json) {
+        data_headers(q, "application/json; charset=UTF-8", "secaction-listing.json");
+    }
+    else {
+        data_headers(q, "text/csv; charset=UTF-8", "secaction-listing.csv");
+    }
+    if (q->r->header_only) {
+        return OK;
+    }
+    ap_rputs(json ? "[" : SA_CSV_BOM, q->r);
+    if (!json) {
+        ap_rputs(sa_csv_line(q->p, head, 9), q->r);
+    }
+    apr_pool_create(&chunk, q->p);
+    for (;;) {
+        const char *a[2] = { sa_i64(chunk, after), sa_i64(chunk, DATA_CHUNK) };
+        apr_array_header_t *rows;
+        if (sa_db_rows(chunk, sa_db(q), Q_DATA, 2, a, &rows) != APR_SUCCESS) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(130)
+                          "mod_secaction: open data cut short (database)");
+            break;
+        }
+        for (i = 0; i < rows->nelts; i++) {
+            const char **r = APR_ARRAY_IDX(rows, i, const char **);
+            apr_int64_t t = apr_atoi64(r[7]);
+            const char *day = "";
+            const char *f[9];
+            apr_time_exp_t x;
+            if (t) {
+                apr_time_exp_tz(&x, apr_time_from_sec(t), 9 * 3600);
+                day = apr_psprintf(chunk, "%04d-%02d-%02d", x.tm_year + 1900, x.tm_mon + 1, x.tm_mday);
+            }
+            f[0] = r[1]; f[1] = r[2]; f[2] = r[3]; f[3] = refname(c->ref->prefectures, r[3]);
+            f[4] = r[4]; f[5] = r[5]; f[6] = refname(c->ref->jsic_major, r[5]); f[7] = r[6];
+            f[8] = day;
+            if (json) {
+                ap_rprintf(q->r, "%s\n{\"declaration_no\":\"%s\",\"name\":\"%s\",\"pref\":\"%s\","
+                           "\"pref_name\":\"%s\",\"city\":\"%s\",\"jsic_major\":\"%s\","
+                           "\"jsic_major_name\":\"%s\",\"level\":%s,\"declared_on\":\"%s\"}",
+                           first ? "" : ",", sa_json_escape(chunk, f[0]),
+                           sa_json_escape(chunk, f[1]), sa_json_escape(chunk, f[2]),
+                           sa_json_escape(chunk, f[3] ? f[3] : ""), sa_json_escape(chunk, f[4]),
+                           sa_json_escape(chunk, f[5]), sa_json_escape(chunk, f[6] ? f[6] : ""),
+                           !strcmp(f[7], "2") ? "2" : "1", f[8]);
+            }
+            else {
+                ap_rputs(sa_csv_line(chunk, f, 9), q->r);
+            }
+            first = 0;
+            after = apr_atoi64(r[0]);
+        }
+        if (rows->nelts < DATA_CHUNK) {
+            break;
+        }
+        ap_rflush(q->r);
+        apr_pool_clear(chunk);
+    }
+    if (json) {
+        ap_rputs("\n]\n", q->r);
+    }
+    apr_pool_destroy(chunk);
+    return OK;
+}
+
+static int data_csv(sa_req *q)
+{
+    return data_get(q, 0);
+}
+
+static int data_json(sa_req *q)
+{
+    return data_get(q, 1);
+}
+
+static const sa_route routes[] = {
+    { M_GET, "/search",                 SA_R_DB,               search_get },
+    { M_GET, "/d/",                     SA_R_DB | SA_R_PREFIX, decl_get },
+    { M_GET, "/open-data/listing.csv",  SA_R_DB,               data_csv },
+    { M_GET, "/open-data/listing.json", SA_R_DB,               data_json },
+    { 0, NULL, 0, NULL }
+};
+
+const sa_route *sa_public_routes(void)
+{
+    return routes;
+}

@@ -1,0 +1,177 @@
+"""The public search, the page and badge of a declaration, and open data:
+correct for 1-, 2-, 3-character and kana queries (against a scan of the
+same listing), every filter, paging through every result once, following
+every state change at once, and never showing a non-public value."""
+import csv
+import io
+import json
+import re
+
+import pytest
+import requests
+
+from conftest import BACKENDS, Site, check_error_log
+from htmlpage import Page
+from wizard import CORP, ONE_STAR, SOLE, TWO_STAR, Browser, declared, login, location
+
+NAMES = [  # (事業者名, reading) of corporations
+    ("株式会社日立テスト", "ひたちてすと"), ("日立産業有限会社", "ヒタチサンギョウ"),
+    ("トヨタ部品株式会社", "とよたぶひん"), ("株式会社日本情報", "ニホンジョウホウ"),
+    ("(株)テスト商会", "ﾃｽﾄｼｮｳｶｲ"), ("合同会社立花", "タチバナ"),
+]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def listed(request):
+    """A site with accepted (immediate) declarations: 6 corporations, 2 sole
+    proprietors, 18 more for paging."""
+    s = Site(request.param, "SecActionAcceptance immediate\n").start()
+    made = []
+    for i, (name, kana) in enumerate(NAMES):
+        c = dict(CORP, corp_name=name, corp_kana=kana, pref="13" if i % 2 else "27",
+                 jsic_major="G" if i % 3 else "E", jsic_middle="39" if i % 3 else "")
+        made.append(declared(s, c, TWO_STAR if i == 0 else ONE_STAR))
+    made.append(declared(s, dict(SOLE, rep_name="佐藤 一郎", rep_kana="サトウ イチロウ",
+                                 trade_name="佐藤工務店"), ONE_STAR))
+    made.append(declared(s, dict(SOLE, rep_name="加藤 花子", rep_kana="カトウ ハナコ",
+                                 trade_name=""), ONE_STAR))
+    for i in range(18):
+        made.append(declared(s, dict(CORP, corp_name="株式会社ページ%02d" % i,
+                                     corp_kana="ページ"), ONE_STAR))
+    s.made = made
+    yield s
+    s.stop()
+    check_error_log(s)
+
+
+def search(site, **params):
+    """Every result (following the pages) as (name, url) pairs, and the count."""
+    out, url, count = [], site.url("/search"), None
+    query = dict(params)
+    while url:
+        r = requests.get(url, params=query, timeout=10)
+        assert r.status_code == 200, r.status_code
+        page = Page(r.text)
+        if count is None:
+            m = re.search(r"検索結果\s*(\d+)件", page.text)
+            count = int(m.group(1)) if m else 0
+        table = [el for el in page.by_tag("table")]
+        for row in (table[0].links if table else []):
+            out.append(row)
+        nxt = [el for el in page.by_tag("a") if el.text == "次の20件"]
+        url = site.base.split("/security")[0] + nxt[0].attrs["href"] if nxt else None
+        query = None
+    return out, count
+
+
+def scan(site, key):
+    """The brute-force answer: every listed name whose search text holds key."""
+    nl = "char(10)" if site.backend == "sqlite3" else "chr(10)"
+    rows = site.sql("SELECT name, replace(search_text, %s, '|') FROM public_listing" % nl)
+    return sorted(r[0] for r in rows if key in r[1])
+
+
+@pytest.mark.parametrize("query,key", [
+    ("日", "日"), ("日立", "日立"), ("立", "立"), ("日立産", "日立産"), ("テスト", "テスト"),
+    ("ﾃｽﾄ", "テスト"), ("てすと", "テスト"), ("とよた", "トヨタ"), ("株式会社日立", "日立"),
+    ("（株）テスト", "テスト"), ("佐藤", "佐藤"), ("サトウ", "サトウ"), ("工務店", "工務店"),
+    ("ページ", "ページ"), ("存在しない", "存在シナイ"),
+])
+def test_name_queries_match_a_scan(listed, query, key):
+    got, count = search(listed, q=query)
+    names = sorted(n for _, n in got)
+    assert names == scan(listed, key), query
+    assert count == len(names)
+    assert len(set(u for u, _ in got)) == len(got)          # each result once
+
+
+def test_known_matches(listed):
+    assert "トヨタ部品株式会社" in [n for _, n in search(listed, q="とよた")[0]]
+    assert "(株)テスト商会" in [n for _, n in search(listed, q="ﾃｽﾄ")[0]]
+    assert "佐藤工務店（佐藤 一郎）" in [n for _, n in search(listed, q="佐藤")[0]]
+    assert "加藤 花子" in [n for _, n in search(listed, q="かとう")[0]]
+
+
+def test_filters(listed):
+    all_tokyo = search(listed, pref="13")[0]
+    rows = listed.sql("SELECT name FROM public_listing WHERE pref = '13'")
+    assert sorted(n for _, n in all_tokyo) == sorted(r[0] for r in rows)
+    osaka_hitachi = search(listed, q="日立", pref="27")[0]
+    assert [n for _, n in osaka_hitachi] == ["株式会社日立テスト"]
+    two = search(listed, level="2")[0]
+    assert [n for _, n in two] == ["株式会社日立テスト"]
+    e = search(listed, jsic="E")[0]
+    assert sorted(n for _, n in e) == sorted(r[0] for r in listed.sql(
+        "SELECT name FROM public_listing WHERE jsic_major = 'E'"))
+
+
+def test_paging_visits_every_result_once(listed):
+    got, count = search(listed, q="ページ")
+    assert count == 18 and len(got) == 18 and len(set(got)) == 18
+    everything, total = search(listed, go="1")
+    assert total == len(listed.made) == len(everything) == len(set(everything))
+
+
+def test_declaration_page_and_badge(listed):
+    email, user_no, decl_no, pw = listed.made[0]
+    r = requests.get(listed.url("/d/" + decl_no), timeout=10)
+    assert r.status_code == 200 and "現在有効です" in r.text and "二つ星" in r.text
+    badge = requests.get(listed.url("/d/%s/badge.svg" % decl_no), timeout=10)
+    assert badge.headers["Content-Type"] == "image/svg+xml" and "有効" in badge.text
+    assert "max-age=300" in badge.headers["Cache-Control"]
+    assert requests.get(listed.url("/d/0000000000"), timeout=10).status_code == 404
+    assert requests.get(listed.url("/d/abc"), timeout=10).status_code == 404
+
+
+def test_open_data(listed):
+    r = requests.get(listed.url("/open-data/listing.csv"), timeout=10)
+    assert r.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0] == ["declaration_no", "name", "pref", "pref_name", "city", "jsic_major",
+                       "jsic_major_name", "level", "declared_on"]
+    assert len(rows) == len(listed.made) + 1
+    data = requests.get(listed.url("/open-data/listing.json"), timeout=10).json()
+    assert len(data) == len(listed.made)
+    assert {d["declaration_no"] for d in data} == {m[2] for m in listed.made}
+
+
+def test_nothing_private_is_shown(listed):
+    private = [CORP["phone"], CORP["street"], SOLE["phone"], SOLE["street"], SOLE["building"],
+               "@example.co.jp", "$2y$", "山田 花子", "推進 太郎"]
+    pages = [requests.get(listed.url(p), timeout=10).text for p in (
+        "/search?go=1", "/search?q=日立", "/open-data/listing.csv", "/open-data/listing.json")]
+    for m in listed.made[:3]:
+        pages.append(requests.get(listed.url("/d/" + m[2]), timeout=10).text)
+        pages.append(requests.get(listed.url("/d/%s/badge.svg" % m[2]), timeout=10).text)
+    for text in pages:
+        for value in private:
+            assert value not in text, value
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_listing_follows_every_state_change(new_site, backend):
+    site = new_site(backend)
+    email, user_no, decl_no, pw = declared(site, dict(CORP, corp_name="株式会社状態確認"))
+    assert search(site, q="状態確認")[0] == []                # 宣言済み: not yet public
+    assert requests.get(site.url("/d/" + decl_no), timeout=10).status_code == 404
+    # accepted in the console: listed at once
+    a = site.admin()
+    ident = site.sql("SELECT id FROM declaration WHERE user_no = '%s'" % user_no)[0][0]
+    page = a.get(site.url("/admin/declarations/%s" % ident)).text
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    a.post(site.url("/admin/declarations/%s/accept" % ident), data={"csrf": token})
+    assert [n for _, n in search(site, q="状態")[0]] == ["株式会社状態確認"]
+    # a change of public data shows at once
+    b = login(site, user_no, pw)
+    data = {k: v for k, v in CORP.items() if k not in ("password", "password2", "kind")}
+    data.update(corp_name="株式会社状態変更後", next="1")
+    b.post("/mypage/edit", data)
+    b.post("/mypage/edit/confirm", {"submit": "1"})
+    assert [n for _, n in search(site, q="変更後")[0]] == ["株式会社状態変更後"]
+    assert search(site, q="状態確認")[0] == []
+    # stopped: gone at once, its page and badge say so
+    b.post("/mypage/stop", {"confirm": "1", "submit": "1"})
+    assert search(site, q="状態")[0] == []
+    r = requests.get(site.url("/d/" + decl_no), timeout=10)
+    assert r.status_code == 200 and "現在は有効ではありません" in r.text
+    assert "無効" in requests.get(site.url("/d/%s/badge.svg" % decl_no), timeout=10).text
