@@ -389,6 +389,16 @@ static void put_status(sa_req *q, sa_tdata *t, const sa_decl *d)
     sa_tdata_text(t, "revoke_reason", d->revoke_reason);
     sa_tdata_text(t, "user_no", d->user_no);
     sa_tdata_text(t, "declaration_no", d->declaration_no);
+    /* once accepted, the public page and the badge exist (they say so when
+     * the declaration is no longer valid): the snippet to put on a site */
+    if (d->declaration_no && d->accepted_at) {
+        const char *page = apr_pstrcat(p, sa_base_url(q), "/d/", d->declaration_no, NULL);
+        sa_tdata_text(t, "public_url", page);
+        sa_tdata_text(t, "badge_snippet",
+                      apr_pstrcat(p, "<a href=\"", page, "\"><img src=\"", page,
+                                  "/badge.svg\" alt=\"SECURITY ACTION 自己宣言の状態\" "
+                                  "width=\"240\" height=\"64\"></a>", NULL));
+    }
 }
 
 /* Whether d may step up now: 一つ星, still active, no step-up waiting. */

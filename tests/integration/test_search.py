@@ -114,6 +114,8 @@ def test_paging_visits_every_result_once(listed):
 
 def test_declaration_page_and_badge(listed):
     email, user_no, decl_no, pw = listed.made[0]
+    mypage = login(listed, user_no, pw).get("/mypage").text
+    assert "/d/%s/badge.svg" % decl_no in mypage            # the snippet for the business
     r = requests.get(listed.url("/d/" + decl_no), timeout=10)
     assert r.status_code == 200 and "現在有効です" in r.text and "二つ星" in r.text
     badge = requests.get(listed.url("/d/%s/badge.svg" % decl_no), timeout=10)
