@@ -111,3 +111,18 @@ apr_array_header_t *sa_search_query_grams(apr_pool_t *p, const char *key)
     }
     return out;
 }
+
+const char *sa_listing_text(apr_pool_t *p, const char *const *names, int n,
+                            apr_array_header_t *grams)
+{
+    const char *text = "";
+    int i;
+    for (i = 0; i < n; i++) {
+        const char *k = names[i] ? sa_search_key(p, names[i]) : "";
+        if (*k) {
+            text = apr_pstrcat(p, text, *text ? "\n" : "", k, NULL);
+            sa_search_grams(p, k, grams);
+        }
+    }
+    return text;
+}

@@ -32,6 +32,11 @@ void sa_search_grams(apr_pool_t *p, const char *key, apr_array_header_t *out);
  * code point, else its distinct adjacent pairs (in order).  Empty for "". */
 apr_array_header_t *sa_search_query_grams(apr_pool_t *p, const char *key);
 
+/* The search text and grams of a listing row from its public names
+ * (NULL ones skipped): the keys one a line, and their grams. */
+const char *sa_listing_text(apr_pool_t *p, const char *const *names, int n,
+                            apr_array_header_t *grams);
+
 /* Number of code points of key. */
 apr_size_t sa_search_len(const char *key);
 

@@ -187,7 +187,7 @@ static int write_listing(apr_pool_t *p, ap_dbd_t *dbd, const sa_decl *after)
     const char *id = sa_i64(p, after->id), *a[9];
     const char *names[5];
     apr_array_header_t *grams;
-    const char *text = "";
+    const char *text;
     int i, n = 0;
 
     if (sa_db_exec(p, dbd, Q_LIST_DEL_GRAMS, NULL, 1, &id) != APR_SUCCESS
@@ -200,13 +200,7 @@ static int write_listing(apr_pool_t *p, ap_dbd_t *dbd, const sa_decl *after)
     names[0] = after->corp_name; names[1] = after->corp_kana; names[2] = after->rep_name;
     names[3] = after->rep_kana; names[4] = after->trade_name;
     grams = apr_array_make(p, 32, sizeof(const char *));
-    for (i = 0; i < 5; i++) {
-        const char *k = names[i] ? sa_search_key(p, names[i]) : "";
-        if (*k) {
-            text = apr_pstrcat(p, text, *text ? "\n" : "", k, NULL);
-            sa_search_grams(p, k, grams);
-        }
-    }
+    text = sa_listing_text(p, names, 5, grams);
     a[n++] = id;
     a[n++] = after->declaration_no;
     a[n++] = sa_decl_name(p, after);

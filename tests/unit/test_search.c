@@ -55,6 +55,15 @@ static void grams_of_names_and_queries(void **state)
     assert_int_equal(sa_search_len("日立ab"), 4);
 }
 
+static void listing_text_and_grams(void **state)
+{
+    const char *names[] = { "株式会社日立", "ひたち", NULL, "" };
+    apr_array_header_t *g = apr_array_make(pool, 8, sizeof(const char *));
+    (void)state;
+    assert_string_equal(sa_listing_text(pool, names, 4, g), "日立\nヒタチ");
+    assert_string_equal(joined(g), "日|日立|立|ヒ|ヒタ|タ|タチ|チ");
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -75,6 +84,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keys_are_normalised_like_the_stored_readings),
         cmocka_unit_test(grams_of_names_and_queries),
+        cmocka_unit_test(listing_text_and_grams),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
