@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import TOP, Site, httpd_env
+from conftest import BACKENDS, TOP, Site, httpd_env
 
 APACHE = "/usr/sbin/apache2"
 
@@ -171,3 +171,26 @@ def test_missing_session_configuration_is_explained(tmp_path):
         assert "Session On" in s.error_log()
     finally:
         s.stop()
+
+
+@pytest.mark.skipif("pgsql" not in BACKENDS, reason="needs PostgreSQL")
+def test_dbinit_refuses_a_database_it_cannot_search():
+    """A PostgreSQL database in another encoding than UTF-8 would store the
+    names but not fold or search them: sa-dbinit says so, with the fix."""
+    import subprocess
+    from conftest import PG_ADMIN, PG_PORT
+    env = dict(os.environ, PGPASSWORD="secaction")
+    psql = ["psql", "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "secaction", "-d", "postgres",
+            "-qc"]
+    subprocess.run(psql + ["DROP DATABASE IF EXISTS secaction_ascii"], env=env, check=True,
+                   capture_output=True)
+    subprocess.run(psql + ["CREATE DATABASE secaction_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' "
+                           "LC_CTYPE 'C' TEMPLATE template0"], env=env, check=True)
+    try:
+        r = subprocess.run([os.path.join(TOP, "bin", "sa-dbinit"), "pgsql",
+                            PG_ADMIN + " dbname=secaction_ascii"], capture_output=True, text=True)
+        assert r.returncode != 0
+        assert "UTF8" in r.stderr and "createdb -E UTF8" in r.stderr
+    finally:
+        subprocess.run(psql + ["DROP DATABASE IF EXISTS secaction_ascii"], env=env,
+                       capture_output=True)
