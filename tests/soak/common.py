@@ -30,6 +30,8 @@ SOAK_PG_PORT = os.environ.get("SOAK_PG_PORT", "55433")
 os.environ["SA_PG_PORT"] = SOAK_PG_PORT
 
 import requests                      # noqa: E402
+import urllib3.connection            # noqa: E402
+import urllib3.connectionpool        # noqa: E402
 from requests.adapters import HTTPAdapter  # noqa: E402
 
 import conftest                      # noqa: E402
@@ -139,6 +141,20 @@ class Result:
         out.flush()
 
 
+LOG_TIME = re.compile(r"^\[(\w{3} \w{3} \d\d \d\d:\d\d:\d\d)(\.\d+)? (\d{4})\] (.*)$", re.M)
+
+
+def log_times(site, needle):
+    """Wall-clock times (time.time() scale) of the error log's lines that
+    contain needle."""
+    out = []
+    for m in LOG_TIME.finditer(site.error_log()):
+        if needle in m.group(4):
+            t = time.mktime(time.strptime(m.group(1) + " " + m.group(3), "%a %b %d %H:%M:%S %Y"))
+            out.append(t + float(m.group(2) or 0))
+    return out
+
+
 LOG_LINE = re.compile(r"^\[[^\]]*\] \[([a-z_]+):([a-z0-9]+)\] ([^\n]*)$", re.M)
 LOG_CODE = re.compile(r"\b(SA\d{3}|AH\d{5})\b")
 
@@ -156,6 +172,24 @@ def log_levels(site):
 
 # --- clients ------------------------------------------------------------------
 
+_conn_uses = threading.local()     # how often the connection of this thread's last request was used
+
+
+class CountingConnection(urllib3.connection.HTTPConnection):
+    """Counts the requests sent on it: a browser sends a request again
+    (whatever its method) when a connection it reused is closed before
+    any answer — the server closed it as idle and never read the request."""
+
+    def request(self, *args, **kw):
+        self.sa_uses = getattr(self, "sa_uses", 0) + 1
+        _conn_uses.n = self.sa_uses
+        return super().request(*args, **kw)
+
+
+class CountingPool(urllib3.connectionpool.HTTPConnectionPool):
+    ConnectionCls = CountingConnection
+
+
 class SourceAdapter(HTTPAdapter):
     """Connections from one loopback source address; no retry of its own."""
 
@@ -166,6 +200,15 @@ class SourceAdapter(HTTPAdapter):
     def init_poolmanager(self, *args, **kw):
         kw["source_address"] = (self.source_ip, 0)
         super().init_poolmanager(*args, **kw)
+        self.poolmanager.pool_classes_by_scheme = {"http": CountingPool}
+
+
+def unanswered_on_reused(e):
+    """Whether e is a reused connection closed before any answer."""
+    text = repr(e)
+    return getattr(_conn_uses, "n", 0) > 1 and (
+        "RemoteDisconnected" in text or "ConnectionResetError" in text
+        or "BrokenPipeError" in text)
 
 
 class Stats:
@@ -230,14 +273,17 @@ def outcome_of(r, expect=None):
 
 class Client:
     """One applicant's browser: a cookie jar, keep-alive connections from its
-    own loopback address, and what a browser does when a kept-alive
-    connection is closed under it (a stopping child does that): it sends
-    an idempotent GET again, once.  A POST is never sent twice."""
+    own loopback address, and what a browser does when a connection breaks
+    under it: an idempotent GET is sent again, once; with retry_post, a
+    POST too, once, but only when the connection was a reused one that was
+    closed before any answer (a stopping child closes its idle
+    connections; such a request was never read).  Every resend is counted
+    (Stats.retried, by kind and method)."""
 
-    def __init__(self, site, stats, n, retry_get=True):
+    def __init__(self, site, stats, n, retry_get=True, retry_post=False):
         self.site, self.stats = site, stats
         self.ip = "127.0.0.%d" % (10 + n % 240)
-        self.retry_get = retry_get
+        self.retry_get, self.retry_post = retry_get, retry_post
         self.new_session()
 
     def new_session(self):
@@ -257,10 +303,11 @@ class Client:
                 r = self.s.request(method, self.url(path), data=data, allow_redirects=False,
                                    timeout=30)
             except requests.RequestException as e:
-                if method == "GET" and self.retry_get and attempt == 0 \
-                        and isinstance(e, requests.ConnectionError):
+                if attempt == 0 and isinstance(e, requests.ConnectionError) and (
+                        (method == "GET" and self.retry_get)
+                        or (method != "GET" and self.retry_post and unanswered_on_reused(e))):
                     with self.stats.lock:
-                        self.stats.retried[kind] += 1
+                        self.stats.retried["%s %s" % (method, kind)] += 1
                     continue
                 self.stats.add(kind, "error:" + type(e).__name__, time.time() - t0)
                 raise FlowError(kind, "error:" + type(e).__name__, repr(e))

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 
-from common import Result, SoakSite, log_levels
+from common import Result, SoakSite, log_levels, soak_pg
 
 PATHS = ("/security/entry/", "/security/entry/verify?t=", "/security/login")
 EXPECT = {"/security/entry/": 200, "/security/entry/verify?t=": 404, "/security/login": 200}
@@ -27,6 +27,8 @@ def token():
 
 def run(backend="sqlite3", total=10000, conns=4):
     res = Result("soak_anonymous", backend, "%d GETs" % total)
+    if backend == "pgsql":
+        soak_pg("start")
     site = SoakSite(backend).start()
     try:
         before = {t: site.count(t) for t in TABLES}

@@ -12,12 +12,26 @@ import sys
 import time
 
 from common import (CORP, ONE_STAR, SOLE, TWO_STAR, Client, FlowError, Mailbox, Result,
-                    SoakSite, Stats, browse, complete, declare, log_levels, new_email,
-                    run_clients, wait_outbox_empty)
+                    SoakSite, Stats, browse, complete, declare, log_levels, log_times, new_email,
+                    run_clients, soak_pg, wait_outbox_empty)
+
+
+def lease_gaps(restarts, leases):
+    """For each graceful restart, seconds until the mail worker of the new
+    generation took the lease (SA015), or None when it had not before the
+    next restart (or the end)."""
+    out = []
+    for i, r in enumerate(restarts):
+        nxt = restarts[i + 1] if i + 1 < len(restarts) else float("inf")
+        taken = [t for t in leases if r < t < nxt]
+        out.append(round(taken[0] - r, 1) if taken else None)
+    return out
 
 
 def run(backend="sqlite3", seconds=60, clients=8, every=10.0):
     res = Result("soak_graceful", backend, seconds)
+    if backend == "pgsql":
+        soak_pg("start")
     site = SoakSite(backend).start()
     try:
         mbox = Mailbox(site.maildir)
@@ -26,7 +40,7 @@ def run(backend="sqlite3", seconds=60, clients=8, every=10.0):
         kinds = [(CORP, ONE_STAR), (SOLE, TWO_STAR)]
 
         def client(i):
-            c = Client(site, stats, i)
+            c = Client(site, stats, i, retry_post=True)
             n = 0
             while time.time() < stop_at:
                 n += 1
@@ -41,13 +55,15 @@ def run(backend="sqlite3", seconds=60, clients=8, every=10.0):
                         complete(c, got[0][1], addr)
                     browse(c, 3)
                 except FlowError as e:
-                    stats.fail(e.stage, e.outcome)
+                    stats.fail(e.stage, e.outcome + (" " + e.text[:160] if
+                                                     e.outcome.startswith("error") else ""))
                 c.s.cookies.clear()          # the next applicant, same connections
 
         threads = run_clients(clients, client)
-        restarts, next_restart = 0, time.time() + every
+        restarts, next_restart, restart_times = 0, time.time() + every, []
         while any(t.is_alive() for t in threads):
             if time.time() >= next_restart and time.time() < stop_at:
+                restart_times.append(time.time())
                 site.graceful()
                 restarts += 1
                 next_restart += every
@@ -63,7 +79,10 @@ def run(backend="sqlite3", seconds=60, clients=8, every=10.0):
         res.fig("graceful restarts", restarts)
         res.fig("requests", stats.requests())
         res.fig("failures", len(stats.failures))
-        res.fig("GETs sent again", sum(stats.retried.values()))
+        res.fig("GETs sent again", sum(n for k, n in stats.retried.items()
+                                       if k.startswith("GET")))
+        res.fig("POSTs sent again (reused, closed unanswered)", dict(
+            (k, n) for k, n in stats.retried.items() if not k.startswith("GET")))
         res.fig("outcomes", dict(sorted(stats.outcomes().items())))
         res.fig("confirm POSTs answered 303", len(stats.confirmed))
         res.fig("declarations completed", len(stats.completed))
@@ -74,12 +93,15 @@ def run(backend="sqlite3", seconds=60, clients=8, every=10.0):
         res.fig("outbox unsent at end (drain s)", "%s (%ss)" % (pending, drained))
         res.fig("latency p50 / p99 / max s", "%.3f / %.3f / %.3f" % (
             stats.percentile(0.5), stats.percentile(0.99), stats.percentile(1.0)))
+        res.fig("mail worker lease taken s after each restart",
+                lease_gaps(restart_times, log_times(site, "SA015")))
         res.fig("error log warn+", log_levels(site))
 
         res.requests, res.failures = stats.requests(), len(stats.failures)
-        res.summary = "%d restarts; %d completed; mails %d/%d; %d GETs resent; max %.2fs" % (
-            restarts, len(stats.completed), mbox.files(), expected,
-            sum(stats.retried.values()), stats.percentile(1.0))
+        resent_get = sum(n for k, n in stats.retried.items() if k.startswith("GET"))
+        res.summary = "%d restarts; %d completed; mails %d/%d; resent %d GET %d POST; max %.2fs" % (
+            restarts, len(stats.completed), mbox.files(), expected, resent_get,
+            sum(stats.retried.values()) - resent_get, stats.percentile(1.0))
 
         res.check("no failed request or flow", not stats.failures, stats.failures[:10])
         res.check("restarted every %gs" % every, restarts >= max(1, int(seconds // every) - 1),
