@@ -929,7 +929,8 @@ const char *sa_email_key(apr_pool_t *p, const char *addr)
     if (!at) {
         return addr ? apr_pstrdup(p, addr) : NULL;
     }
-    plus = memchr(addr, '+', (apr_size_t)(at - addr));
+    /* a tag after the mailbox's name; a local part that starts with + has none */
+    plus = at > addr + 1 ? memchr(addr + 1, '+', (apr_size_t)(at - addr - 1)) : NULL;
     k = apr_pstrcat(p, apr_pstrndup(p, addr, (apr_size_t)((plus ? plus : at) - addr)), at, NULL);
     for (c = k; *c; c++) {
         if (*c >= 'A' && *c <= 'Z') {

@@ -911,7 +911,8 @@ static void test_email_key(void **state)
     assert_string_equal(sa_email_key(pool, "Taro.Yamada+shop@Example.CO.JP"),
                         "taro.yamada@example.co.jp");
     assert_string_equal(sa_email_key(pool, "taro@example.jp"), "taro@example.jp");
-    assert_string_equal(sa_email_key(pool, "+x@example.jp"), "@example.jp");
+    assert_string_equal(sa_email_key(pool, "+x@example.jp"), "+x@example.jp");
+    assert_string_equal(sa_email_key(pool, "+x+y@example.jp"), "+x@example.jp");
     assert_null(sa_email_key(pool, NULL));
 }
 
