@@ -8,7 +8,7 @@ import pytest
 import requests
 import urllib3
 
-from conftest import BACKENDS
+from conftest import BACKENDS, httpd_env
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -36,7 +36,8 @@ def test_graceful_restart_under_load(new_site, backend):
     for t in threads:
         t.start()
     time.sleep(1.5)
-    subprocess.run(["/usr/sbin/apache2", "-f", site.conf, "-k", "graceful"], check=True)
+    subprocess.run(["/usr/sbin/apache2", "-f", site.conf, "-k", "graceful"], check=True,
+                   env=httpd_env())
     for t in threads:
         t.join()
     failed = [r for r in results if r[0] != 200]
