@@ -155,6 +155,12 @@ def log_times(site, needle):
     return out
 
 
+def child_crashes(site):
+    """The signals of httpd children that died of one (httpd logs AH00052 for
+    every signal but SIGKILL, SIGTERM and its restart signals)."""
+    return re.findall(r"AH00052: child pid \d+ exit signal ([^\n]*)", site.error_log())
+
+
 LOG_LINE = re.compile(r"^\[[^\]]*\] \[([a-z_]+):([a-z0-9]+)\] ([^\n]*)$", re.M)
 LOG_CODE = re.compile(r"\b(SA\d{3}|AH\d{5})\b")
 

@@ -5,8 +5,9 @@ table (make soak, make soak-smoke; see mk/soak.mk).  Not part of make test.
 
 --seconds is how long the timed runs last (soak_graceful's load,
 soak_kill9's killing, soak_mail_outage's failing mail program);
-soak_pg_outage stops PostgreSQL for 15 s and soak_anonymous sends 10,000
-GETs whatever it says.  --smoke runs each briefly (a few seconds of load;
+soak_pg_outage stops PostgreSQL for 15 s (then 6 short outages of 2 s,
+only to look for crashed children) and soak_anonymous sends 10,000 GETs
+whatever it says.  --smoke runs each briefly (a few seconds of load;
 soak_kill9 still waits for the claims of the killed senders to run out).
 The soak's own PostgreSQL (tests/soak/pg.sh, port 55433) is started first
 and stopped at the end.  Every figure and check is also written to
@@ -45,7 +46,7 @@ def plan(seconds, smoke):
     return [
         ("soak_graceful", "sqlite3", lambda: soak_graceful.run("sqlite3", seconds, 8)),
         ("soak_graceful", "pgsql", lambda: soak_graceful.run("pgsql", seconds, 8)),
-        ("soak_pg_outage", "pgsql", lambda: soak_pg_outage.run("pgsql", outage=15)),
+        ("soak_pg_outage", "pgsql", lambda: soak_pg_outage.run("pgsql", outage=15, flaps=6)),
         ("soak_kill9", "pgsql", lambda: soak_kill9.run("pgsql", seconds)),
         ("soak_mail_outage", "sqlite3", lambda: soak_mail_outage.run("sqlite3", seconds)),
         ("soak_anonymous", "sqlite3", lambda: soak_anonymous.run("sqlite3", 10000)),

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 
-from common import Result, SoakSite, log_levels, soak_pg
+from common import Result, SoakSite, child_crashes, log_levels, soak_pg
 
 PATHS = ("/security/entry/", "/security/entry/verify?t=", "/security/login")
 EXPECT = {"/security/entry/": 200, "/security/entry/verify?t=": 404, "/security/login": 200}
@@ -89,6 +89,8 @@ def run(backend="sqlite3", total=10000, conns=4):
         res.fig("errors", dict(errors))
         for t in TABLES:
             res.fig("rows %s before / after" % t, "%d / %d" % (before[t], after[t]))
+        crashes = child_crashes(site)
+        res.fig("httpd children crashed", "%d %s" % (len(crashes), crashes[:5]))
         res.fig("error log warn+", log_levels(site))
 
         res.requests = sum(status.values()) + sum(errors.values())
@@ -98,6 +100,7 @@ def run(backend="sqlite3", total=10000, conns=4):
 
         res.check("all %d GETs answered" % total, sum(status.values()) == total and not errors,
                   (sum(status.values()), dict(errors)))
+        res.check("no httpd child crashed", not crashes, crashes[:5])
         res.check("each answered as expected (200 / 404 unknown link / 200)", not wrong, wrong)
         res.check("session rows did not grow", after["session"] <= before["session"],
                   (before["session"], after["session"]))

@@ -12,8 +12,8 @@ import sys
 import time
 
 from common import (CORP, ONE_STAR, SOLE, TWO_STAR, Client, FlowError, Mailbox, Result,
-                    SoakSite, Stats, browse, complete, declare, log_levels, log_times, new_email,
-                    run_clients, soak_pg, wait_outbox_empty)
+                    SoakSite, Stats, browse, child_crashes, complete, declare, log_levels,
+                    log_times, new_email, run_clients, soak_pg, wait_outbox_empty)
 
 
 def lease_gaps(restarts, leases):
@@ -95,6 +95,8 @@ def run(backend="sqlite3", seconds=60, clients=8, every=10.0):
             stats.percentile(0.5), stats.percentile(0.99), stats.percentile(1.0)))
         res.fig("mail worker lease taken s after each restart",
                 lease_gaps(restart_times, log_times(site, "SA015")))
+        crashes = child_crashes(site)
+        res.fig("httpd children crashed", "%d %s" % (len(crashes), crashes[:5]))
         res.fig("error log warn+", log_levels(site))
 
         res.requests, res.failures = stats.requests(), len(stats.failures)
@@ -104,6 +106,7 @@ def run(backend="sqlite3", seconds=60, clients=8, every=10.0):
             sum(stats.retried.values()) - resent_get, stats.percentile(1.0))
 
         res.check("no failed request or flow", not stats.failures, stats.failures[:10])
+        res.check("no httpd child crashed", not crashes, crashes[:5])
         res.check("restarted every %gs" % every, restarts >= max(1, int(seconds // every) - 1),
                   restarts)
         res.check("some declarations completed", len(stats.completed) > 0)

@@ -21,7 +21,8 @@ import threading
 import time
 
 from common import (CORP, ONE_STAR, Client, FlowError, Mailbox, Result, SoakSite, Stats,
-                    declare, log_levels, new_email, run_clients, soak_pg, wait_outbox_empty)
+                    child_crashes, declare, log_levels, new_email, run_clients, soak_pg,
+                    wait_outbox_empty)
 
 
 def alive(pid):
@@ -144,6 +145,8 @@ def run(backend="pgsql", seconds=30.0, clients=8, interval=1.0):
         res.fig("  twice among the broken-but-stored", sum(
             1 for a in broken if a in emails and len(mbox.get(a, "received")) > 1))
         res.fig("GETs sent again", sum(stats.retried.values()))
+        crashes = child_crashes(site)
+        res.fig("httpd children crashed", "%d %s" % (len(crashes), crashes[:5]))
         res.fig("error log warn+", log_levels(site))
 
         res.requests = stats.requests()
@@ -155,6 +158,7 @@ def run(backend="pgsql", seconds=30.0, clients=8, interval=1.0):
 
         res.check("children were killed during confirm POSTs",
                   len(died) > 0 and len(broken) > 0, (len(kills), len(died), len(broken)))
+        res.check("no httpd child crashed", not crashes, crashes[:5])
         res.check("every declaration has its 受付確認 outbox row, every row its declaration",
                   no_mail_row == 0 and no_decl_row == 0, (no_mail_row, no_decl_row))
         res.check("no declaration has two 受付確認 rows", two_rows == 0, two_rows)

@@ -15,7 +15,7 @@ import threading
 import time
 
 from common import (CORP, ONE_STAR, SOLE, TWO_STAR, Client, FlowError, Mailbox, Result,
-                    SoakSite, Stats, browse, complete, declare, log_levels, new_email,
+                    SoakSite, Stats, browse, child_crashes, complete, declare, log_levels, new_email,
                     phase_table, run_clients, wait_outbox_empty)
 
 PHASES = ("before", "outage", "after")
@@ -145,6 +145,8 @@ def run(backend="sqlite3", outage=60.0, before=5.0, after=10.0, clients=8):
         res.fig("受付確認 attempts (n: rows)", dict(sorted(attempts.items(), key=lambda x: int(x[0]))))
         res.fig("outbox unsent at end", pending)
         res.fig("GETs sent again", sum(stats.retried.values()))
+        crashes = child_crashes(site)
+        res.fig("httpd children crashed", "%d %s" % (len(crashes), crashes[:5]))
         res.fig("error log warn+", log_levels(site))
 
         res.requests, res.failures = stats.requests(), len(stats.failures)
@@ -152,6 +154,7 @@ def run(backend="sqlite3", outage=60.0, before=5.0, after=10.0, clients=8):
             files, expected, duplicated, missing, depth_at_end, backlog_gone)
 
         res.check("no failed request or flow", not stats.failures, stats.failures[:10])
+        res.check("no httpd child crashed", not crashes, crashes[:5])
         res.check("declarations went on during the outage",
                   any(p == "outage" for p in stats.confirmed.values()))
         res.check("no mail file while the program fails", files_at_end == files_at_start,

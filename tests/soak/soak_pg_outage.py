@@ -17,14 +17,15 @@ import threading
 import time
 
 from common import (CORP, ONE_STAR, Client, FlowError, Mailbox, Result, SoakSite, Stats,
-                    browse, complete, declare, log_levels, new_email, phase_table, run_clients,
-                    soak_pg, wait_outbox_empty)
+                    browse, child_crashes, complete, declare, log_levels, new_email, phase_table,
+                    run_clients, soak_pg, wait_outbox_empty)
 
 PHASES = ("before", "outage", "restart", "after")
+FLAP_DOWN, FLAP_UP = 2.0, 3.0   # the extra short outages (--flaps): seconds down, then up
 RESTART_GRACE = 5.0     # seconds after PostgreSQL is back in which a 503 is still allowed
 
 
-def run(backend="pgsql", outage=15.0, before=10.0, after=20.0, clients=8):
+def run(backend="pgsql", outage=15.0, before=10.0, after=20.0, clients=8, flaps=0):
     res = Result("soak_pg_outage", backend, outage)
     soak_pg("start")
     site = SoakSite("pgsql").start()
@@ -68,6 +69,15 @@ def run(backend="pgsql", outage=15.0, before=10.0, after=20.0, clients=8):
         time.sleep(RESTART_GRACE)
         stats.phase = "after"
         time.sleep(after)
+        # then, if asked, more short outages under the same load: each is one
+        # more chance to catch a request between its last statement and the
+        # next at the moment the server ends its connections
+        stats.phase = "flaps"
+        for _ in range(flaps):
+            soak_pg("stop")
+            time.sleep(FLAP_DOWN)
+            soak_pg("start")
+            time.sleep(FLAP_UP)
         ending.set()
         for t in threads:
             t.join(60)
@@ -90,6 +100,7 @@ def run(backend="pgsql", outage=15.0, before=10.0, after=20.0, clients=8):
             return sum(n for o, n in per_phase[phase].items() if pred(o))
 
         res.fig("clients", clients)
+        res.fig("extra short outages after (flaps)", flaps)
         res.fig("outage s (pg_ctl stop took)", "%.1f (%.1f)" % (t1 - t0, stopped_in))
         for p in PHASES:
             c = per_phase[p]
@@ -99,6 +110,8 @@ def run(backend="pgsql", outage=15.0, before=10.0, after=20.0, clients=8):
                 count(p, lambda o: not (o.startswith("2") or o == "303" or o.startswith("503")))))
             res.fig("%s: outcomes" % p, c)
         res.fig("confirm POSTs per phase", confirm_phase)
+        if flaps:
+            res.fig("flaps: outcomes", phase_table(stats, ["flaps"])["flaps"])
         res.fig("outage: answers by page", {k: dict(v) for k, v in sorted(outage_kinds.items())})
         res.fig("first confirm 303 after restart s", "%.1f" % (
             first_ok_after["confirm"] - started_at) if "confirm" in first_ok_after else "never")
@@ -114,19 +127,22 @@ def run(backend="pgsql", outage=15.0, before=10.0, after=20.0, clients=8):
         res.fig("outbox unsent at end (drain s)", "%s (%ss)" % (pending, drained))
         res.fig("failed flows by stage", dict(collections.Counter(
             "%s %s %s" % f for f in stats.failures)))
+        crashes = child_crashes(site)
+        res.fig("httpd children crashed", "%d %s" % (len(crashes), crashes[:5]))
         res.fig("error log warn+", log_levels(site))
 
         res.requests = stats.requests()
         res.failures = sum(n for p in PHASES for o, n in per_phase[p].items()
                            if o not in ("200", "303", "503-outage"))
-        res.summary = "outage: %d x 503 page, %d other; after: %s; lost %d" % (
+        res.summary = "outage: %d x 503 page, %d other; after: %s; lost %d; %d crashes" % (
             per_phase["outage"].get("503-outage", 0),
             sum(n for o, n in per_phase["outage"].items() if o not in ("200", "303", "503-outage")),
             "ok" if all(o in ("200", "303") for o in per_phase["after"]) else "NOT ok",
-            len(lost) + len(lost_completion))
+            len(lost) + len(lost_completion), len(child_crashes(site)))
 
         outage_bad = {o: n for o, n in per_phase["outage"].items()
                       if o not in ("200", "303", "503-outage")}
+        res.check("no httpd child crashed", not crashes, crashes[:5])
         res.check("outage: the 503 outage page was answered", per_phase["outage"].get(
             "503-outage", 0) > 0, per_phase["outage"])
         res.check("outage: nothing but pages without database and the 503 outage page",
@@ -156,8 +172,10 @@ def main(argv=None):
     ap.add_argument("--before", type=float, default=10)
     ap.add_argument("--after", type=float, default=20)
     ap.add_argument("--clients", type=int, default=8)
+    ap.add_argument("--flaps", type=int, default=0,
+                    help="then this many short outages (%gs down, %gs up)" % (FLAP_DOWN, FLAP_UP))
     a = ap.parse_args(argv)
-    r = run("pgsql", a.outage, a.before, a.after, a.clients)
+    r = run("pgsql", a.outage, a.before, a.after, a.clients, a.flaps)
     r.print()
     return 0 if r.passed else 1
 
