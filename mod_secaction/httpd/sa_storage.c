@@ -182,6 +182,13 @@ const char **sa_db_row(apr_pool_t *p, ap_dbd_t *dbd, const char *label,
 apr_status_t sa_db_begin(apr_pool_t *p, ap_dbd_t *dbd, apr_dbd_transaction_t **t)
 {
     *t = NULL;
+    /* apr-util's pgsql driver dereferences a NULL transaction when BEGIN
+     * meets a connection the server has ended (the child dies): a
+     * connection already known to be broken is not asked */
+    if (apr_dbd_check_conn(dbd->driver, p, dbd->handle) != APR_SUCCESS) {
+        remember_error(dbd, -1);
+        return APR_EGENERAL;
+    }
     return apr_dbd_transaction_start(dbd->driver, p, dbd->handle, t) == 0
            ? APR_SUCCESS : APR_EGENERAL;
 }
