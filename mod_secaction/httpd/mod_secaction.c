@@ -89,6 +89,11 @@ static int enforce(sa_req *q)
         return sent(no_remote_user(q));
     }
     if ((flags & SA_R_DRAFT) && !sa_sess_available(q->r)) {
+        /* the session store is the database: when that is down, say so
+         * rather than that the wizard is not configured */
+        if (!sa_db(q) || apr_dbd_check_conn(q->dbd->driver, q->p, q->dbd->handle) != APR_SUCCESS) {
+            return sent(sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "draft_db_down"));
+        }
         return sent(no_draft_session(q));
     }
     if (flags & (SA_R_LOGIN | SA_R_WHO)) {
