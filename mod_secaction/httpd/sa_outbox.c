@@ -251,9 +251,11 @@ int sa_outbox_start_worker(apr_pool_t *pconf, server_rec *s)
     }
     w = apr_pcalloc(pconf, sizeof(*w));
     w->s = s;
+    /* the same after a graceful restart (so the new generation keeps the
+     * lease instead of waiting for it to lapse), different per node and per
+     * httpd instance on one machine (its runtime folder) */
     apr_gethostname(host, sizeof(host), pconf);
-    w->owner = apr_psprintf(pconf, "%s/%" APR_PID_T_FMT "/%s", host, getpid(),
-                            sa_token_new(pconf));
+    w->owner = apr_psprintf(pconf, "%s:%s", host, ap_runtime_dir_relative(pconf, ""));
     rv = wd_get_instance(&w->watchdog, WORKER_NAME, 0, 1, pconf);
     if (rv == APR_SUCCESS) {
         rv = wd_register_callback(w->watchdog, period, w, worker_callback);

@@ -83,11 +83,28 @@ const char *sa_csrf_token(request_rec *r)
 
 const char *sa_query_arg(request_rec *r, const char *name)
 {
-    apr_table_t *args = NULL;
-    const char *v;
-    ap_args_to_table(r, &args);
-    v = args ? apr_table_get(args, name) : NULL;
-    return v;
+    /* an HTML form's GET writes a space as '+': ap_unescape_urlencoded
+     * decodes it (ap_args_to_table keeps the '+', so 「前田 博之」 found
+     * nothing) */
+    char *args, *pair, *last;
+    if (!r->args) {
+        return NULL;
+    }
+    args = apr_pstrdup(r->pool, r->args);
+    for (pair = apr_strtok(args, "&", &last); pair; pair = apr_strtok(NULL, "&", &last)) {
+        char *eq = strchr(pair, '=');
+        if (eq) {
+            *eq = '\0';
+        }
+        if (ap_unescape_urlencoded(pair) != OK || strcmp(pair, name)) {
+            continue;
+        }
+        if (!eq) {
+            return "";
+        }
+        return ap_unescape_urlencoded(eq + 1) == OK ? eq + 1 : NULL;
+    }
+    return NULL;
 }
 
 const char *sa_mount(request_rec *r)

@@ -92,6 +92,14 @@ def test_known_matches(listed):
     assert "加藤 花子" in [n for _, n in search(listed, q="かとう")[0]]
 
 
+def test_a_typed_space_is_a_space(listed):
+    """A browser sends 「佐藤 一郎」 as q=佐藤+一郎 (spaces are not in keys)."""
+    r = requests.get(listed.url("/search") + "?q=%E4%BD%90%E8%97%A4+%E4%B8%80%E9%83%8E",
+                     timeout=10)
+    assert "佐藤工務店（佐藤 一郎）" in r.text
+    assert 'value="佐藤 一郎"' in r.text
+
+
 def test_filters(listed):
     all_tokyo = search(listed, pref="13")[0]
     rows = listed.sql("SELECT name FROM public_listing WHERE pref = '13'")
