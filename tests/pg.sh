@@ -1,13 +1,15 @@
 #!/bin/bash
 # A throwaway PostgreSQL server for the integration tests, on
-# 127.0.0.1:${SA_PG_PORT:-55432} with its files under var/pg.
-#   tests/pg.sh start | stop | url
+# 127.0.0.1:${SA_PG_PORT:-55432} with its files under ${SA_PG_DIR:-var/pg}
+# and the extra server options ${SA_PG_OPTS} (the soak runs and the search
+# benchmark run servers of their own through this script).
+#   tests/pg.sh start | stop | status | url
 # The tests connect as role "secaction" (password "secaction") and create a
 # fresh database for every test session.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 port=${SA_PG_PORT:-55432}
-base=$top/var/pg
+base=${SA_PG_DIR:-$top/var/pg}
 data=$base/data
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bindir" ] || { echo "pg.sh: PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
@@ -30,7 +32,8 @@ case ${1:-} in
     fi
     if ! as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
       as_pg "$bindir/pg_ctl" -D "$data" -l "$base/server.log" -w \
-        -o "-p $port -k $base -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >/dev/null
+        -o "-p $port -k $base -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off ${SA_PG_OPTS:-}" \
+        start >/dev/null
     fi
     as_pg "$bindir/psql" -h "$base" -p "$port" -U postgres -qtAX -d postgres -c \
       "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='secaction') THEN
@@ -42,8 +45,11 @@ case ${1:-} in
       as_pg "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
     fi
     ;;
+  status)
+    as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1
+    ;;
   url)
     echo "host=127.0.0.1 port=$port user=secaction password=secaction"
     ;;
-  *) echo "usage: $0 start|stop|url" >&2; exit 64 ;;
+  *) echo "usage: $0 start|stop|status|url" >&2; exit 64 ;;
 esac

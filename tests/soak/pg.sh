@@ -1,52 +1,8 @@
 #!/bin/bash
-# A throwaway PostgreSQL of the soak runs alone, on
-# 127.0.0.1:${SOAK_PG_PORT:-55433} with its files under var/soak/pg — not
-# the one of tests/pg.sh (port 55432, var/pg), which `make test` runs may be
-# using at the same time: soak_pg_outage stops this server on purpose.
-#   tests/soak/pg.sh start | stop | status
-# Same role as the tests' server: "secaction", password "secaction".
-set -euo pipefail
+# The soak runs' own PostgreSQL: tests/pg.sh on 127.0.0.1:${SOAK_PG_PORT:-55433}
+# with its files under var/soak/pg — not the server of `make test` (55432,
+# var/pg), since soak_pg_outage stops this one on purpose.
+#   tests/soak/pg.sh start | stop | status | url
 top=$(cd "$(dirname "$0")/../.." && pwd)
-port=${SOAK_PG_PORT:-55433}
-base=$top/var/soak/pg
-data=$base/data
-bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-[ -n "$bindir" ] || { echo "soak/pg.sh: PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
-
-as_pg() {
-  # the server refuses to run as root: use the postgres account then
-  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
-
-case ${1:-} in
-  start)
-    "$top/tests/reach.sh" postgres www-data
-    mkdir -p "$base"
-    [ "$(id -u)" = 0 ] && chown postgres:postgres "$base"
-    if [ ! -f "$data/PG_VERSION" ]; then
-      pwfile=$(mktemp); echo postgres > "$pwfile"; chmod 644 "$pwfile"
-      as_pg "$bindir/initdb" -D "$data" -U postgres --pwfile="$pwfile" \
-        --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
-      rm -f "$pwfile"
-    fi
-    if ! as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-      as_pg "$bindir/pg_ctl" -D "$data" -l "$base/server.log" -w \
-        -o "-p $port -k $base -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
-        start >/dev/null
-    fi
-    as_pg "$bindir/psql" -h "$base" -p "$port" -U postgres -qtAX -d postgres -c \
-      "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname='secaction') THEN
-         CREATE ROLE secaction LOGIN CREATEDB PASSWORD 'secaction'; END IF; END \$\$;"
-    echo "soak postgresql running on 127.0.0.1:$port"
-    ;;
-  stop)
-    # fast: every session is ended and its transaction rolled back
-    if [ -f "$data/PG_VERSION" ]; then
-      as_pg "$bindir/pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
-    fi
-    ;;
-  status)
-    as_pg "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1
-    ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 64 ;;
-esac
+SA_PG_PORT=${SOAK_PG_PORT:-55433} SA_PG_DIR=$top/var/soak/pg SA_PG_OPTS="-c max_connections=200" \
+  exec "$top/tests/pg.sh" "$@"
