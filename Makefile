@@ -53,6 +53,20 @@ deps:
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
 	fi
+	@# node and npm from Debian, unless a node with its npm is there already
+	@# (another build of nodejs bundles npm and conflicts with Debian's)
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "installing: nodejs npm"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q nodejs npm; \
+	fi
+	@# axe-core for the browser tests, at the version pinned in tests/browser/package-lock.json
+	@want=$$(sed -n '/"node_modules\/axe-core"/,/}/s/.*"version": "\(.*\)".*/\1/p' tests/browser/package-lock.json); \
+	have=$$(sed -n 's/^  "version": "\(.*\)".*/\1/p' tests/browser/node_modules/axe-core/package.json 2>/dev/null); \
+	if [ "$$want" != "$$have" ]; then \
+	  echo "installing: axe-core $$want (npm ci in tests/browser)"; \
+	  npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error; \
+	fi
 
 $(FLAVOUR):
 	@mkdir -p build && rm -f build/flavour-* && touch $@

@@ -20,7 +20,9 @@ screenshots for people to look at go to var/screenshots/.  SA_BACKENDS does
 not apply here: the browser module always runs on SQLite.
 """
 import base64
+import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import sys
@@ -44,6 +46,11 @@ CHROMIUM_ARGS = [
 ]
 # Every wait in the browser tests uses this (seconds).
 WAIT = 10
+
+# axe-core, the accessibility checker, from npm at the version pinned in
+# tests/browser/package.json (make deps installs it with npm ci).
+AXE_JS = os.path.join(HERE, "node_modules", "axe-core", "axe.min.js")
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
 def _load(name, filename):
@@ -133,6 +140,7 @@ def chrome(chromiums):
     """Chromium with JavaScript, cookies cleared."""
     d = chromiums[True].fresh()
     yield d
+    axe_check(d)
     errors = console_errors(d)
     assert not errors, "console errors: %r" % errors
 
@@ -142,12 +150,59 @@ def chrome_nojs(chromiums):
     """Chromium with JavaScript switched off (content setting), cookies cleared."""
     d = chromiums[False].fresh()
     yield d
+    axe_check(d)
     errors = console_errors(d)
     assert not errors, "console errors: %r" % errors
 
 
+_axe_source = None
+_axe_seen = set()
+
+
+def axe_check(driver):
+    """Runs axe-core on the page as it is now (rules of WCAG 2.0/2.1/2.2 A
+    and AA and axe's best practices) and fails on any violation.  The same
+    document in the same state is checked once per run; the checker is
+    loaded through WebDriver, so it runs without the page's JavaScript too."""
+    global _axe_source
+    if _axe_source is None:
+        assert os.path.exists(AXE_JS), "axe-core is missing: run make deps (%s)" % AXE_JS
+        with open(AXE_JS, encoding="utf-8") as f:
+            _axe_source = f.read()
+    state = driver.execute_script(
+        "return [location.pathname, document.documentElement.outerHTML,"
+        " window.innerWidth, document.readyState];")
+    key = hashlib.sha256(json.dumps(state[:3]).encode("utf-8")).hexdigest()
+    if key in _axe_seen:
+        return
+    # a fresh copy every time: a run in a page whose own scripts are off
+    # never clears axe's "already running" mark
+    driver.execute_script(_axe_source)
+    # Where the page's scripts are off, Chromium runs no timer callback, only
+    # promise reactions: axe's timers become those for the length of the run.
+    found = driver.execute_async_script(
+        "var done = arguments[arguments.length - 1], w = window;"
+        "var st = w.setTimeout, ct = w.clearTimeout, raf = w.requestAnimationFrame;"
+        "function later(fn) { var a = [].slice.call(arguments, 2);"
+        "  Promise.resolve().then(function () { fn.apply(null, a); }); return 0; }"
+        "function restore() { w.setTimeout = st; w.clearTimeout = ct;"
+        "  w.requestAnimationFrame = raf; }"
+        "w.setTimeout = later; w.clearTimeout = function () {};"
+        "w.requestAnimationFrame = function (fn) { return later(fn, 0); };"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]},"
+        "                   resultTypes: ['violations']})"
+        ".then(function (r) { restore(); done(r.violations.map(function (v) {"
+        "  return [v.id, v.help, v.nodes.map(function (n) { return n.target.join(' '); })];"
+        "})); }, function (e) { restore(); done([['axe-error', String(e), []]]); });", AXE_TAGS)
+    assert not found, "axe-core on %s: %s" % (state[0], "; ".join(
+        "%s (%s): %s" % (v[0], v[1], ", ".join(v[2][:5])) for v in found))
+    _axe_seen.add(key)
+
+
 def screenshot(driver, name):
-    """Saves the whole page (not only the window) as var/screenshots/<name>.png."""
+    """Saves the whole page (not only the window) as var/screenshots/<name>.png
+    (after axe-core found nothing wrong with it)."""
+    axe_check(driver)
     os.makedirs(SCREENSHOTS, exist_ok=True)
     metrics = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})
     size = metrics.get("cssContentSize") or metrics["contentSize"]

@@ -16,7 +16,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from .conftest import WAIT, declared, harness, screenshots, wizard
+from .conftest import WAIT, axe_check, declared, harness, screenshots, wizard
 from .test_browser import by_id, js_ran, label, on_page, path_of, wait
 
 IMMEDIATE = "SecActionAcceptance immediate\n"
@@ -61,12 +61,14 @@ def submit_by_enter(driver, el):
     old = driver.find_element(By.TAG_NAME, "html")
     el.send_keys(Keys.ENTER)
     wait(driver).until(replaced(old))
+    axe_check(driver)
 
 
 def click_and_wait(driver, el):
     old = driver.find_element(By.TAG_NAME, "html")
     el.click()
     wait(driver).until(replaced(old))
+    axe_check(driver)
 
 
 def link(driver, text):
