@@ -16,7 +16,7 @@
 
 const sa_choice sa_levels[] = {
     { "1", "【一つ星】「情報セキュリティ5か条」に取組みます。" },
-    { "2", "【二つ星】「5分でできる自社診断」を実施すると共に、情報セキュリティ基本方針を定め、外部公開しました。" },
+    { "2", "【二つ星】「5分でできる！情報セキュリティ自社診断」を実施し、情報セキュリティ基本方針を定めて外部に公開しました。" },
     { NULL, NULL }
 };
 
@@ -293,20 +293,71 @@ static const char *must_enter(form *f, const char *label)
     return apr_psprintf(f->p, "%sを入力してください。", label);
 }
 
-/* Free text with a length limit (names, addresses). */
-static void plain(form *f, const char *name, const char *label, int required,
-                  apr_size_t max)
+/* Free text with a length limit (names, addresses), through fold when
+ * given. */
+static void folded(form *f, const char *name, const char *label, int required,
+                   apr_size_t max, char *(*fold)(apr_pool_t *, const char *))
 {
     const char *v = take(f, name, label, required ? must_enter(f, label) : NULL);
     const char *msg;
 
     if (!v)
         return;
+    if (fold)
+        v = fold(f->p, v);
     if ((msg = sa_length_label(f->p, label, v, max)) != NULL) {
         fail(f, name, msg);
         return;
     }
     apr_table_set(f->out, name, v);
+}
+
+static void plain(form *f, const char *name, const char *label, int required,
+                  apr_size_t max)
+{
+    folded(f, name, label, required, max, NULL);
+}
+
+/* An address line: free text, folded by sa_address_fold. */
+static void address_line(form *f, const char *name, const char *label, int required,
+                         apr_size_t max)
+{
+    folded(f, name, label, required, max, sa_address_fold);
+}
+
+/* A 番地 that starts with a 町名 (「本駒込1-2-3」, as a browser's autofill
+ * writes its street line there): the 町名 belongs to 市区町村・町名.  It is
+ * dropped from the 番地 when 市区町村・町名 already ends with it, else moved
+ * there (while that stays within max).  One character before the first
+ * digit is not taken for a 町名 (札幌's 「北1条西2丁目」 stays as typed). */
+static void street_town(form *f, apr_size_t max)
+{
+    const char *city = apr_table_get(f->out, "city");
+    const char *street = apr_table_get(f->out, "street");
+    const char *digit;
+    char *town;
+    apr_size_t tl, cl;
+
+    if (!city || !*city || !street)
+        return;
+    for (digit = street; *digit && !(*digit >= '0' && *digit <= '9'); digit++)
+        ;
+    if (!*digit || digit == street)
+        return;
+    town = sa_trim(f->p, apr_pstrndup(f->p, street, (apr_size_t)(digit - street)));
+    tl = strlen(town);
+    cl = strlen(city);
+    if (sa_utf8_len(town) < 2)
+        return;
+    if (cl >= tl && !strcmp(city + cl - tl, town)) {
+        apr_table_set(f->out, "street", digit);
+        return;
+    }
+    city = apr_pstrcat(f->p, city, town, NULL);
+    if (sa_utf8_len(city) <= max) {
+        apr_table_set(f->out, "city", city);
+        apr_table_set(f->out, "street", digit);
+    }
 }
 
 /* Text normalised by a rule from sa_validate; max 0 means no limit here
@@ -458,8 +509,9 @@ static void address_fields(form *f, const sa_refdata *ref)
     choose_ref(f, "pref", ref->prefectures, "都道府県を選択してください。",
                "都道府県の選択が正しくありません。一覧から選択し直してください。");
     plain(f, "city", "市区町村・町名", 1, 100);
-    plain(f, "street", "番地", 1, 100);
-    plain(f, "building", "ビル名など", 0, 100);
+    address_line(f, "street", "番地", 1, 100);
+    address_line(f, "building", "ビル名など", 0, 100);
+    street_town(f, 100);
     ruled(f, "phone", "電話番号", 1, sa_phone, 0);
 }
 

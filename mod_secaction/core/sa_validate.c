@@ -246,7 +246,10 @@ static int is_dash(apr_uint32_t cp)
     }
 }
 
-char *sa_strip_separators(apr_pool_t *p, const char *s)
+/* s width-folded, each code point through fn (which gets the output so
+ * far): fn returns the code point to write, or 0 to drop it. */
+static char *fold_map(apr_pool_t *p, const char *s,
+                      apr_uint32_t (*fn)(apr_uint32_t cp, const char *out, const char *d))
 {
     char *f = sa_fold_width(p, s);
     char *out = apr_palloc(p, strlen(f) + 1), *d = out;
@@ -260,12 +263,36 @@ char *sa_strip_separators(apr_pool_t *p, const char *s)
             q = start + 1;
             continue;
         }
-        if (cp == ' ' || is_dash(cp))
-            continue;
-        d = u8_put(d, cp);
+        if ((cp = fn(cp, out, d)) != 0)
+            d = u8_put(d, cp);
     }
     *d = '\0';
     return out;
+}
+
+static apr_uint32_t drop_separator(apr_uint32_t cp, const char *out, const char *d)
+{
+    (void)out;
+    (void)d;
+    return cp == ' ' || is_dash(cp) ? 0 : cp;
+}
+
+char *sa_strip_separators(apr_pool_t *p, const char *s)
+{
+    return fold_map(p, s, drop_separator);
+}
+
+/* A dash to '-'; ー / ｰ only after a digit. */
+static apr_uint32_t address_dash(apr_uint32_t cp, const char *out, const char *d)
+{
+    if (is_dash(cp) && ((cp != 0x30FC && cp != 0xFF70) || (d > out && d[-1] >= '0' && d[-1] <= '9')))
+        return '-';
+    return cp;
+}
+
+char *sa_address_fold(apr_pool_t *p, const char *s)
+{
+    return fold_map(p, s, address_dash);
 }
 
 /* First character of s that is not an ASCII digit (NUL if none). */

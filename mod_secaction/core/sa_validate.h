@@ -23,6 +23,12 @@ apr_size_t sa_utf8_len(const char *s);
 /* Full-width ASCII (U+FF01..U+FF5E) to ASCII, ideographic space to space. */
 char *sa_fold_width(apr_pool_t *p, const char *s);
 
+/* An address line (番地, ビル名など) as stored: width-folded (全角 digits,
+ * letters and hyphens to half width), every hyphen or dash to '-', and
+ * ー / ｰ to '-' after a digit (「1ー2」 is a mistyped hyphen; 「センター」
+ * keeps its long vowel). */
+char *sa_address_fold(apr_pool_t *p, const char *s);
+
 /* Drops every ASCII and ideographic space, hyphen and dash-like character
  * (- ‐ ‑ ‒ – — ― − － ー ｰ) after width folding; used for numbers typed with
  * separators, where ー is always a mistyped hyphen. */

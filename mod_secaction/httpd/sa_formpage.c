@@ -4,6 +4,7 @@
 #include "http_protocol.h"
 #include "apr_strings.h"
 #include "util_script.h"
+#include "util_cookies.h"
 #include "sa_formpage.h"
 #include "sa_page.h"
 #include "sa_session.h"
@@ -105,6 +106,33 @@ int sa_form_refuse(sa_req *q, const char *name, const apr_array_header_t *errs,
     return sa_see_other(q, path);
 }
 
+void sa_font_remember(sa_req *q, const char *size)
+{
+    const char *m = q->c->mount;
+    size = (size && !strcmp(size, "large")) ? "large" : "normal";
+    ap_cookie_write(q->r, SA_FONT_COOKIE, size,
+                    apr_pstrcat(q->p, "path=", *m ? m : "/", ";SameSite=Lax;HttpOnly", NULL),
+                    365 * 86400, q->r->err_headers_out, NULL);
+}
+
+int sa_form_font_switch(sa_req *q, const char *name, const char *path)
+{
+    const char *size = apr_table_get(q->form, "font"), *pw;
+    apr_table_t *vals;
+    if (!size) {
+        return DECLINED;
+    }
+    sa_font_remember(q, size);
+    vals = apr_table_copy(q->p, q->form);
+    apr_table_unset(vals, "font");
+    /* the page says what was kept, and whether a password must be typed again */
+    pw = apr_table_get(q->form, "password");
+    apr_table_setn(vals, (pw && *pw) || apr_table_get(q->form, "password2") ? "?font_pw" : "?font",
+                   "1");
+    sa_flash(q, name, vals, NULL);
+    return sa_see_other(q, path);
+}
+
 void sa_form_error(apr_array_header_t *errs, const char *field, const char *message)
 {
     sa_error *e = apr_array_push(errs);
@@ -137,12 +165,18 @@ void sa_form_errors(sa_req *q, sa_tdata *d, const apr_table_t *f)
     a = apr_table_elts(f);
     e = (const apr_table_entry_t *)a->elts;
     for (i = 0; i < a->nelts; i++) {
+        if (e[i].key[0] == '?') {
+            /* a note for the page ("?font" -> note.font) */
+            sa_tdata_text(d, apr_pstrcat(q->p, "note.", e[i].key + 1, NULL), e[i].val);
+        }
         if (e[i].key[0] == '!') {
             sa_tdata *it = sa_tdata_item(d, "errors");
             n++;
             sa_tdata_text(it, "href", apr_pstrcat(q->p, "#f-", e[i].key + 1, NULL));
             sa_tdata_text(it, "message", e[i].val);
             sa_tdata_text(d, apr_pstrcat(q->p, "err.", e[i].key + 1, NULL), e[i].val);
+            /* aria-invalid="true" on the field */
+            sa_tdata_text(d, apr_pstrcat(q->p, "inv.", e[i].key + 1, NULL), "true");
         }
     }
     if (n && sa_tdata_get(d, "head_title")) {
@@ -210,6 +244,31 @@ void sa_form_refitems(sa_tdata *d, const char *list, const apr_array_header_t *i
             sa_tdata_text(o, "parent", it->parent);
         }
         sa_tdata_flag(o, "selected", selected && !strcmp(selected, it->code));
+    }
+}
+
+void sa_form_middle_groups(sa_tdata *d, const char *list, const sa_refdata *ref,
+                           const char *selected)
+{
+    int i, j;
+    sa_tdata_list(d, list);
+    for (i = 0; i < ref->jsic_major->nelts; i++) {
+        const sa_refitem *major = &APR_ARRAY_IDX(ref->jsic_major, i, sa_refitem);
+        sa_tdata *g = sa_tdata_item(d, list);
+        sa_tdata_text(g, "label", major->name);
+        sa_tdata_list(g, "middles");
+        for (j = 0; j < ref->jsic_middle->nelts; j++) {
+            const sa_refitem *it = &APR_ARRAY_IDX(ref->jsic_middle, j, sa_refitem);
+            sa_tdata *o;
+            if (!it->parent || strcmp(it->parent, major->code)) {
+                continue;
+            }
+            o = sa_tdata_item(g, "middles");
+            sa_tdata_text(o, "code", it->code);
+            sa_tdata_text(o, "name", it->name);
+            sa_tdata_text(o, "parent", it->parent);
+            sa_tdata_flag(o, "selected", selected && !strcmp(selected, it->code));
+        }
     }
 }
 

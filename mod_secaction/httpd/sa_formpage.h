@@ -19,12 +19,21 @@ apr_table_t *sa_scope_table(sa_req *q, const char *key);
 void sa_scope_set_table(sa_req *q, const char *key, const apr_table_t *t);
 
 /* The values of a refused or abandoned POST of form `name` and its errors
- * ("!field" keys), kept until that form is accepted, so a reload shows
+ * ("!field" keys; "?name" keys are notes for the page, note.name), kept until that form is accepted, so a reload shows
  * them again.  Passwords are never kept. */
 void sa_flash(sa_req *q, const char *name, const apr_table_t *vals,
               const apr_array_header_t *errs);
 apr_table_t *sa_flashed(sa_req *q, const char *name);
 void sa_flash_clear(sa_req *q, const char *name);
+/* The font-size switch: remembers size ("large" or else "normal") in its
+ * cookie. */
+void sa_font_remember(sa_req *q, const char *size);
+/* The font switch pressed on form `name` without JavaScript (a POST with
+ * font=large|normal): remembers the size, keeps every value typed (not the
+ * passwords) in the flash with the note "?font" ("?font_pw" when a
+ * password was typed and is gone), and 303 to path.  DECLINED when the POST
+ * is not the font switch. */
+int sa_form_font_switch(sa_req *q, const char *name, const char *path);
 /* Flash, then 303 to path. */
 int sa_form_refuse(sa_req *q, const char *name, const apr_array_header_t *errs,
                    const char *path);
@@ -48,6 +57,10 @@ void sa_form_flag(sa_req *q, sa_tdata *d, const apr_table_t *vals, const char *f
                   const char *code);
 void sa_form_refitems(sa_tdata *d, const char *list, const apr_array_header_t *items,
                       const char *selected);
+/* 業種（中分類） grouped by 大分類: list items {label, middles: [{code,
+ * name, parent, selected}]}, for an <optgroup> per 大分類. */
+void sa_form_middle_groups(sa_tdata *d, const char *list, const sa_refdata *ref,
+                           const char *selected);
 void sa_form_choices(sa_tdata *d, const char *list, const sa_choice *ch,
                      const apr_table_t *vals, const char *field);
 /* Appends an error for field. */

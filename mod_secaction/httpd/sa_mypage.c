@@ -656,7 +656,7 @@ static int edit_get(sa_req *q)
     sa_form_flag(q, t, vals, "ipa_info", "no");
     sa_form_refitems(t, "prefs", c->ref->prefectures, apr_table_get(vals, "pref"));
     sa_form_refitems(t, "majors", c->ref->jsic_major, apr_table_get(vals, "jsic_major"));
-    sa_form_refitems(t, "middles", c->ref->jsic_middle, apr_table_get(vals, "jsic_middle"));
+    sa_form_middle_groups(t, "middle_groups", c->ref, apr_table_get(vals, "jsic_middle"));
     sa_tdata_flag(t, "postal_lookup", c->postal != NULL);
     return send_page(q, SA_PAGE_EDIT, t);
 }

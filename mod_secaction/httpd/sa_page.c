@@ -162,6 +162,12 @@ void sa_page_progress(request_rec *r, sa_tdata *d, int current)
     apr_array_header_t *labels = sa_catalog_all(r->pool, c->texts, "wizard_steps", "item");
     int i;
     sa_tdata_flag(d, "wizard", 1);
+    /* the compact form of small screens: 「2 / 7 事業者情報入力」 */
+    sa_tdata_text(d, "step_no", apr_itoa(r->pool, current + 1));
+    sa_tdata_text(d, "step_count", apr_itoa(r->pool, labels->nelts));
+    if (current >= 0 && current < labels->nelts) {
+        sa_tdata_text(d, "step_label", APR_ARRAY_IDX(labels, current, const char *));
+    }
     for (i = 0; i < labels->nelts; i++) {
         sa_tdata *it = sa_tdata_item(d, "steps");
         sa_tdata_text(it, "label", APR_ARRAY_IDX(labels, i, const char *));

@@ -8,7 +8,7 @@
 #include "sa_config.h"
 
 #define SA_FONT_COOKIE "secaction_font"
-#define SA_SITE_NAME   "SECURITY ACTION 自己宣言"
+#define SA_SITE_NAME   "SECURITY ACTION 自己宣言者サイト"
 
 /* Looks up mod_session's functions once the modules are loaded. */
 void sa_page_retrieve_fns(void);

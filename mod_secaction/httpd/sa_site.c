@@ -67,14 +67,9 @@ static int safe_back(const char *back)
 static int font_get(sa_req *q)
 {
     request_rec *r = q->r;
-    const char *size = sa_query_arg(r, "size");
     const char *back = sa_query_arg(r, "back");
-    const char *m = q->c->mount;
 
-    size = (size && !strcmp(size, "large")) ? "large" : "normal";
-    ap_cookie_write(r, SA_FONT_COOKIE, size,
-                    apr_pstrcat(r->pool, "path=", *m ? m : "/", ";SameSite=Lax;HttpOnly", NULL),
-                    365 * 86400, r->err_headers_out, NULL);
+    sa_font_remember(q, sa_query_arg(r, "size"));
     return sa_redirect(r, safe_back(back) ? back : "/");
 }
 

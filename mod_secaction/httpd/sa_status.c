@@ -112,9 +112,9 @@ static int send_auto(request_rec *r, const status_t *st)
 static int send_html(sa_req *q, const status_t *st)
 {
     request_rec *r = q->r;
-    sa_tdata *d = sa_page(q, "mod_secaction status");
+    sa_tdata *d = sa_page(q, "稼働状況");
     apr_size_t i;
-    sa_tdata_text(d, "db_state", st->reachable ? "reachable" : "NOT reachable");
+    sa_tdata_text(d, "db_state", st->reachable ? "接続できます" : "接続できません");
     sa_tdata_text(d, "schema_version", st->schema);
     sa_tdata_list(d, "states");
     for (i = 0; i < NSTATES; i++) {

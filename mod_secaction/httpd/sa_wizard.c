@@ -91,12 +91,30 @@ static const char *choice_label(const sa_choice *ch, const char *code)
     return NULL;
 }
 
+/* Whether this step was opened by a 変更 link of 入力内容確認 (?return=confirm,
+ * carried by its form as return=confirm) and that page can be shown: the
+ * step then leads back there. */
+static int returning(sa_req *q)
+{
+    const char *v = q->form ? apr_table_get(q->form, "return") : sa_query_arg(q->r, "return");
+    return v && !strcmp(v, "confirm") && reached(q, SA_STEP_CONFIRM);
+}
+
+/* The step's own path, with ?return=confirm while returning. */
+static const char *step_path(sa_req *q, const char *path)
+{
+    return returning(q) ? apr_pstrcat(q->p, path, "?return=confirm", NULL) : path;
+}
+
 /* A wizard form page: the flash or accepted values, errors, progress bar. */
 static sa_tdata *step_page(sa_req *q, const char *step, const char *title, sa_step stepno,
                            const char *const *texts, const apr_table_t **vals)
 {
     sa_tdata *d = sa_form_page(q, step, title, sa_scope_table(q, step), texts, vals);
     sa_page_progress(q->r, d, stepno);
+    /* the header's font switch submits this form (nothing typed is lost) */
+    sa_tdata_text(d, "font_form", "wizard-form");
+    sa_tdata_flag(d, "return_confirm", returning(q));
     return d;
 }
 
@@ -168,8 +186,8 @@ static int company_get(sa_req *q)
     sa_form_refitems(d, "prefs", c->ref->prefectures, vals ? apr_table_get(vals, "pref") : NULL);
     sa_form_refitems(d, "majors", c->ref->jsic_major,
                      vals ? apr_table_get(vals, "jsic_major") : NULL);
-    sa_form_refitems(d, "middles", c->ref->jsic_middle,
-                     vals ? apr_table_get(vals, "jsic_middle") : NULL);
+    sa_form_middle_groups(d, "middle_groups", c->ref,
+                          vals ? apr_table_get(vals, "jsic_middle") : NULL);
     sa_tdata_flag(d, "pw_set", sa_scope_get(q, "pw") != NULL);
     sa_tdata_flag(d, "postal_lookup", c->postal != NULL);
     sa_tdata_text(d, "pw_min", apr_itoa(q->p, SA_PASSWORD_MIN));
@@ -184,21 +202,42 @@ static const char *postal_digits(apr_pool_t *p, const char *code)
     return apr_pstrcat(p, apr_pstrndup(p, code, 3), code + 4, NULL);
 }
 
-/* 住所検索 without JavaScript: the form comes back to return_path with the
- * prefecture and city filled in from the postal code (or a message beside
- * it), everything else as typed.  Shared by the wizard and 登録情報の変更. */
+/* 住所検索 without JavaScript: the form comes back to return_path, at its
+ * address fields (#address), with the prefecture and city filled in from
+ * the postal code and a note saying what was filled (or a message beside
+ * the code saying why not), everything else as typed.  A city typed that
+ * differs is kept, and the note says so.  Passwords are never kept: the
+ * note says that too.  Shared by the wizard and 登録情報の変更. */
 int sa_postal_lookup_post(sa_req *q, const char *form_name, const char *return_path)
 {
     const sa_server_conf *c = q->c;
-    apr_array_header_t *errs = apr_array_make(q->p, 1, sizeof(sa_error));
-    const char *code, *pref, *city, *msg;
+    apr_pool_t *p = q->p;
+    apr_array_header_t *errs = apr_array_make(p, 1, sizeof(sa_error));
+    const char *typed = sa_trim(p, apr_table_get(q->form, "postal") ? apr_table_get(q->form, "postal") : "");
+    const char *had = sa_trim(p, apr_table_get(q->form, "city") ? apr_table_get(q->form, "city") : "");
+    const char *pw = apr_table_get(q->form, "password");
+    const char *code, *pref, *city, *msg, *note = NULL;
+    const sa_refitem *pi;
 
-    msg = sa_postal_code(q->p, apr_table_get(q->form, "postal"), &code);
+    msg = !*typed ? "郵便番号を入力してから「住所検索」ボタンを押してください。"
+                  : sa_postal_code(p, typed, &code);
     if (!msg) {
-        if (sa_postal_address(q->p, c->postal, c->ref, postal_digits(q->p, code), &pref, &city)) {
+        if (sa_postal_address(p, c->postal, c->ref, postal_digits(p, code), &pref, &city)) {
+            pi = sa_refdata_find(c->ref->prefectures, pref);
             apr_table_set(q->form, "pref", pref);
-            apr_table_set(q->form, "city", city);
             apr_table_set(q->form, "postal", code);
+            if (*had && strncmp(had, city, strlen(city))) {
+                note = apr_psprintf(p, "郵便番号 %s の住所は「%s%s」です。都道府県に「%s」を入力しました。"
+                                    "市区町村・町名は、入力済みの「%s」のままにしています。"
+                                    "置き換える場合は書き直してください。",
+                                    code, pi ? pi->name : "", city, pi ? pi->name : "", had);
+            }
+            else {
+                apr_table_set(q->form, "city", *had ? had : city);
+                note = apr_psprintf(p, "郵便番号 %s から、都道府県に「%s」、市区町村・町名に「%s」を"
+                                    "入力しました。続けて番地を入力してください。",
+                                    code, pi ? pi->name : "", *had ? had : city);
+            }
         }
         else {
             msg = "この郵便番号に当てはまる住所が見つかりませんでした。都道府県と市区町村・町名を"
@@ -208,7 +247,14 @@ int sa_postal_lookup_post(sa_req *q, const char *form_name, const char *return_p
     if (msg) {
         sa_form_error(errs, "postal", msg);
     }
-    return sa_form_refuse(q, form_name, errs, return_path);
+    if (pw && *pw) {
+        note = apr_pstrcat(p, note ? note : "",
+                           "パスワードは安全のため保存していませんので、もう一度入力してください。", NULL);
+    }
+    if (note) {
+        apr_table_set(q->form, "?postal", note);
+    }
+    return sa_form_refuse(q, form_name, errs, apr_pstrcat(p, return_path, "#address", NULL));
 }
 
 /* GET /entry/postal?code=1130021: 住所検索 for the page's script, as JSON
@@ -244,22 +290,31 @@ static int company_post(sa_req *q)
     apr_table_t *out = apr_table_make(q->p, 32);
     apr_array_header_t *errs = apr_array_make(q->p, 8, sizeof(sa_error));
     const char *password = NULL, *hash, *keep;
+    int rv;
 
     if (!reached(q, SA_STEP_COMPANY)) {
         return sa_see_other(q, first_unfinished(q));
     }
     if (apr_table_get(q->form, "back")) {
+        if (returning(q)) {
+            /* 変更をやめる: the accepted values stay */
+            sa_flash_clear(q, "company");
+            return sa_see_other(q, "/entry/confirm");
+        }
         sa_flash(q, "company", NULL, NULL);
         return sa_see_other(q, "/entry/");
     }
+    if ((rv = sa_form_font_switch(q, "company", step_path(q, "/entry/company"))) != DECLINED) {
+        return rv;
+    }
     if (apr_table_get(q->form, "lookup")) {
-        return sa_postal_lookup_post(q, "company", "/entry/company");
+        return sa_postal_lookup_post(q, "company", step_path(q, "/entry/company"));
     }
     /* a password set earlier in this run is kept when both fields are left empty */
     keep = sa_scope_get(q, "pw");
     if (sa_company_validate(q->p, c->ref, q->form, out, &password, errs) > 0
         && !(keep && sa_password_may_stay(q->form, errs))) {
-        return sa_form_refuse(q, "company", errs, "/entry/company");
+        return sa_form_refuse(q, "company", errs, step_path(q, "/entry/company"));
     }
     if (password) {
         hash = sa_password_hash(q->p, password, c->password_cost);
@@ -273,7 +328,7 @@ static int company_post(sa_req *q)
     }
     sa_scope_set_table(q, "company", out);
     sa_flash_clear(q, "company");
-    return sa_see_other(q, "/entry/declaration");
+    return sa_see_other(q, returning(q) ? "/entry/confirm" : "/entry/declaration");
 }
 
 /* --- 自己宣言入力 --------------------------------------------------------- */
@@ -316,16 +371,24 @@ static int declaration_post(sa_req *q)
 {
     apr_table_t *out = apr_table_make(q->p, 16);
     apr_array_header_t *errs = apr_array_make(q->p, 8, sizeof(sa_error));
+    int rv;
 
     if (!reached(q, SA_STEP_DECL)) {
         return sa_see_other(q, first_unfinished(q));
     }
     if (apr_table_get(q->form, "back")) {
+        if (returning(q)) {
+            sa_flash_clear(q, "decl");
+            return sa_see_other(q, "/entry/confirm");
+        }
         sa_flash(q, "decl", NULL, NULL);
         return sa_see_other(q, "/entry/company");
     }
+    if ((rv = sa_form_font_switch(q, "decl", step_path(q, "/entry/declaration"))) != DECLINED) {
+        return rv;
+    }
     if (sa_declaration_validate(q->p, &q->c->form_opts, q->form, out, errs) > 0) {
-        return sa_form_refuse(q, "decl", errs, "/entry/declaration");
+        return sa_form_refuse(q, "decl", errs, step_path(q, "/entry/declaration"));
     }
     sa_scope_set_table(q, "decl", out);
     sa_flash_clear(q, "decl");
@@ -397,6 +460,20 @@ static int confirm_get(sa_req *q)
     d = sa_page(q, "入力内容確認");
     sa_page_progress(q->r, d, SA_STEP_CONFIRM);
     sa_put_declaration(q, d, co, de);
+    {
+        /* each section's 変更 opens its step, which then comes back here */
+        static const char *const links[][2] = {
+            { "change_company_url", "/entry/company?return=confirm" },
+            { "change_decl_url", "/entry/declaration?return=confirm#f-level" },
+            { "change_contact_url", "/entry/declaration?return=confirm#f-contact_name" },
+            { "change_email_url", "/entry/declaration?return=confirm#f-email" },
+            { "change_survey_url", "/entry/declaration?return=confirm#f-survey" },
+        };
+        apr_size_t i;
+        for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+            sa_tdata_text(d, links[i][0], apr_pstrcat(q->p, q->c->mount, links[i][1], NULL));
+        }
+    }
     return sa_page_send(q->r, SA_PAGE_CONFIRM, d, HTTP_OK);
 }
 
@@ -665,7 +742,8 @@ static apr_status_t issue_ids(sa_req *q, ap_dbd_t *dbd, const sa_decl *d, sa_dec
 static int verify_page(sa_req *q, int status, const char *id)
 {
     sa_tdata *d = sa_msg_data(q, id);
-    sa_page_progress(q->r, d, SA_STEP_VERIFY);
+    /* an already completed declaration is at 宣言完了 */
+    sa_page_progress(q->r, d, strcmp(id, "verify_done") ? SA_STEP_VERIFY : SA_STEP_COMPLETE);
     return sa_page_send(q->r, SA_PAGE_VERIFY, d, status);
 }
 

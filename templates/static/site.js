@@ -3,8 +3,8 @@
  * The site works without this file: every form is complete and the server
  * checks everything.  This script only
  *   - marks <html> with class "js" (CSS shows script-only hints),
- *   - on 使用規約確認, keeps 「使用規約に同意する」 disabled until the terms
- *     were scrolled to their end,
+ *   - on 使用規約確認, keeps 「使用規約に同意する」 inactive (focusable, with
+ *     a hint why) until the end of the terms was on the screen,
  *   - on 事業者情報入力, shows the 法人 or 個人事業主 fields only and narrows
  *     業種（中分類） to the chosen 業種（大分類）,
  *   - on 自己宣言入力, shows the 二つ星 fields only when 二つ星 is chosen,
@@ -104,14 +104,18 @@
     update();
   }
 
-  /* ---- 使用規約確認: agree only after reading to the end ------------------------ */
+  /* ---- 使用規約確認: agree once the end of the terms was on the screen ------ */
 
+  /* The terms are in the page's flow with the button after them.  Until
+     the last line has been on the screen the button says so (aria-disabled,
+     not disabled, so that it can be focused and tells why); focusing it by
+     Tab scrolls it into view, and the end with it. */
   function initTerms() {
-    var box = doc.getElementById('terms');
+    var end = doc.getElementById('terms-end');
     var button = doc.getElementById('agree');
     var hint, done = false;
 
-    if (!box || !button || button.getAttribute('data-agreed')) {
+    if (!end || !button || button.getAttribute('data-agreed')) {
       return;                      /* agreed before: nothing to wait for */
     }
     hint = doc.createElement('p');
@@ -119,29 +123,49 @@
     hint.className = 'hint';
     hint.setAttribute('aria-live', 'polite');
     button.parentNode.parentNode.insertBefore(hint, button.parentNode);
-    button.disabled = true;
+    button.setAttribute('aria-disabled', 'true');
     button.setAttribute('aria-describedby', 'agree-hint');
     hint.appendChild(doc.createTextNode(
-      '使用規約を最後までお読みいただくと、「使用規約に同意する」ボタンを押せるようになります。'));
+      'まだ押せません。使用規約を最後まで表示すると、「使用規約に同意する」ボタンを押せるようになります。'));
 
-    function atEnd() {
-      /* a few pixels of slack for zoom and rounding */
-      return box.scrollHeight - box.clientHeight - box.scrollTop <= 8;
+    function seen() {
+      var r = end.getBoundingClientRect();
+      var h = window.innerHeight || doc.documentElement.clientHeight;
+      /* on the screen now, or scrolled past (above it) */
+      return r.bottom <= h;
     }
 
     function check() {
-      if (done || !atEnd()) {
-        return;
+      if (done || !seen()) {
+        return done;
       }
       done = true;
-      button.disabled = false;
+      button.removeAttribute('aria-disabled');
       hint.firstChild.nodeValue =
-        '使用規約を最後まで確認しました。「使用規約に同意する」ボタンを押せるようになりました。';
+        '使用規約を最後まで表示しました。「使用規約に同意する」ボタンを押せます。';
+      return true;
     }
 
-    on(box, 'scroll', check);
+    on(window, 'scroll', check);
     on(window, 'resize', check);
-    check();                       /* the terms may fit without scrolling */
+    on(button, 'focus', function () {
+      /* the browser scrolls the focused button into view first */
+      check();
+      if (window.requestAnimationFrame) {
+        window.requestAnimationFrame(check);
+      }
+    });
+    on(button, 'click', function (ev) {
+      if (check()) {
+        return;
+      }
+      if (ev.preventDefault) {
+        ev.preventDefault();
+      }
+      hint.firstChild.nodeValue =
+        'まだ押せません。使用規約がまだ最後まで表示されていません。下までスクロールしてお読みください。';
+    });
+    check();                       /* a tall window may show it all */
   }
 
   /* ---- 事業者情報入力: 業種（中分類） within the chosen 大分類 ---------------------- */
@@ -154,14 +178,16 @@
     if (!major || !middle) {
       return;
     }
+    /* the page groups them by 大分類 (<optgroup>); here only the chosen
+       大分類's are listed, so the groups go */
     for (i = 0; i < middle.options.length; i++) {
       all.push(middle.options[i]);
     }
 
     function update() {
       var m = major.value, keep = middle.value, found = false, o;
-      while (middle.options.length) {
-        middle.removeChild(middle.options[0]);
+      while (middle.firstChild) {
+        middle.removeChild(middle.firstChild);
       }
       for (i = 0; i < all.length; i++) {
         o = all[i];
@@ -247,46 +273,137 @@
 
   /* Without script the button posts the form and the server fills the
      fields; with it, the same answer comes from /entry/postal without
-     leaving the page, so nothing typed elsewhere is touched. */
+     leaving the page, so nothing typed elsewhere is touched.  A city the
+     applicant typed that differs is only replaced when they say so. */
   function initPostal() {
     var button = doc.getElementById('postal-lookup');
     var postal = doc.getElementById('f-postal');
     var status = doc.getElementById('postal-status');
-    if (!button || !postal || !window.XMLHttpRequest) {
+    var replace = null;
+    if (!button || !postal || !status || !window.XMLHttpRequest) {
       return;
     }
+
+    function say(text) {
+      status.textContent = text;
+    }
+
+    function dropReplace() {
+      if (replace) {
+        replace.parentNode.removeChild(replace);
+        replace = null;
+      }
+    }
+
     on(button, 'click', function (ev) {
       var form = postal.form;
       var url = form.getAttribute('action').replace(/company$/, 'postal');
-      var xhr = new XMLHttpRequest();
+      var code = postal.value.replace(/^\s+|\s+$/g, '');
+      var xhr;
       if (ev.preventDefault) {
         ev.preventDefault();
       }
-      xhr.open('GET', url + '?code=' + encodeURIComponent(postal.value), true);
+      dropReplace();
+      if (code === '') {
+        say('郵便番号を入力してから「住所検索」ボタンを押してください。');
+        postal.focus();
+        return;
+      }
+      xhr = new XMLHttpRequest();
+      xhr.open('GET', url + '?code=' + encodeURIComponent(code), true);
       xhr.onreadystatechange = function () {
-        var answer, pref, city;
+        var answer, pref, city, prefName, had;
         if (xhr.readyState !== 4) {
           return;
         }
-        if (xhr.status === 200) {
-          answer = JSON.parse(xhr.responseText);
-          pref = doc.getElementById('f-pref');
-          city = doc.getElementById('f-city');
-          pref.value = answer.pref;
-          city.value = answer.city;
-          status.textContent = '都道府県と市区町村・町名を入力しました。内容を確認してください。';
-          city.focus();
-        } else {
-          status.textContent = 'この郵便番号に当てはまる住所が見つかりませんでした。都道府県と市区町村・町名を入力してください。';
+        if (xhr.status !== 200) {
+          say('この郵便番号に当てはまる住所が見つかりませんでした。都道府県と市区町村・町名を入力してください。');
+          return;
         }
+        answer = JSON.parse(xhr.responseText);
+        pref = doc.getElementById('f-pref');
+        city = doc.getElementById('f-city');
+        pref.value = answer.pref;
+        prefName = pref.selectedIndex >= 0 ? pref.options[pref.selectedIndex].text : '';
+        had = city.value.replace(/^\s+|\s+$/g, '');
+        if (had !== '' && had.indexOf(answer.city) !== 0) {
+          say('郵便番号 ' + code + ' の住所は「' + prefName + answer.city + '」です。都道府県に「' +
+              prefName + '」を入力しました。市区町村・町名は、入力済みの「' + had +
+              '」のままです。置き換える場合は「置き換える」ボタンを押してください。');
+          replace = doc.createElement('button');
+          replace.type = 'button';
+          replace.id = 'postal-replace';
+          replace.className = 'secondary inline';
+          replace.appendChild(doc.createTextNode('市区町村・町名を「' + answer.city + '」に置き換える'));
+          status.parentNode.insertBefore(replace, status.nextSibling);
+          on(replace, 'click', function () {
+            city.value = answer.city;
+            dropReplace();
+            say('市区町村・町名を「' + answer.city + '」に置き換えました。続けて番地を入力してください。');
+            city.focus();
+          });
+          return;
+        }
+        if (had === '') {
+          city.value = answer.city;
+        }
+        say('都道府県に「' + prefName + '」、市区町村・町名に「' + city.value +
+            '」を入力しました。内容を確認して、続けて番地を入力してください。');
+        city.focus();
       };
       xhr.send(null);
     });
   }
 
+  /* ---- 文字サイズ: switched in place --------------------------------------- */
+
+  /* The switch's links (or, on a form page, its buttons) ask the server to
+     remember the size (the same URL the link has; its answer is not used)
+     and change the page's class at once, so nothing typed is touched. */
+  function initFontSwitch() {
+    var box = doc.querySelector ? doc.querySelector('.font-switch') : null;
+    var controls, i;
+    if (!box || !window.XMLHttpRequest) {
+      return;
+    }
+    controls = box.querySelectorAll('a[href], button[data-href]');
+
+    function apply(large) {
+      var j, c, isLarge;
+      setClass(doc.body, 'large', large);
+      setClass(doc.body, 'normal', !large);
+      for (j = 0; j < controls.length; j++) {
+        c = controls[j];
+        isLarge = /size=large/.test(c.getAttribute('href') || c.getAttribute('data-href'));
+        setClass(c, 'on', isLarge === large);
+        if (c.tagName === 'BUTTON') {
+          c.setAttribute('aria-pressed', isLarge === large ? 'true' : 'false');
+        } else if (isLarge === large) {
+          c.setAttribute('aria-current', 'true');
+        } else {
+          c.removeAttribute('aria-current');
+        }
+      }
+    }
+
+    for (i = 0; i < controls.length; i++) {
+      on(controls[i], 'click', function (ev) {
+        var url = this.getAttribute('href') || this.getAttribute('data-href');
+        var xhr = new XMLHttpRequest();
+        if (ev.preventDefault) {
+          ev.preventDefault();
+        }
+        xhr.open('GET', url, true);
+        xhr.send(null);
+        apply(/size=large/.test(url));
+      });
+    }
+  }
+
   /* ---- start ------------------------------------------------------------- */
 
   function start() {
+    initFontSwitch();
     initTerms();
     toggleByRadio('kind', { corp: 'corp-only', sole: 'sole-only' });
     initJsic();

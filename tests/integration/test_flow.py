@@ -7,7 +7,7 @@ from wizard import CORP, ONE_STAR, SOLE, TWO_STAR, Browser, declare, location, v
 
 def complete_by_link(site, b, email, level_name):
     mails = site.wait_mail(email)
-    assert subject(mails[0]) == "[SECURITY ACTION] %s：自己宣言受付確認のお知らせ" % level_name
+    assert subject(mails[0]) == "【SECURITY ACTION】%s：自己宣言受付確認のお知らせ" % level_name
     link = verify_link(body(mails[0]))
     r = b.open_link(link)
     assert location(r) == "/entry/complete"
@@ -29,7 +29,7 @@ def test_corporation_one_star_from_top_to_complete(site):
     assert "自己宣言する" in top and "自己宣言状況確認（ログイン）" in top
     b = declare(site, CORP, ONE_STAR, email)
     page = b.get("/entry/accepted").text
-    assert "[SECURITY ACTION] 一つ星：自己宣言受付確認のお知らせ" in page
+    assert "【SECURITY ACTION】一つ星：自己宣言受付確認のお知らせ" in page
     assert email in page
     link, user_no, decl_no = complete_by_link(site, b, email, "一つ星")
     assert user_no != decl_no

@@ -53,7 +53,7 @@ def test_both_mails(site, company, decl, level):
     b = declare(site, company, decl, addr)
     site.wait_mail(addr)
     (head, msg), = raw_for(site, addr)
-    assert subject(msg) == "[SECURITY ACTION] %s：自己宣言受付確認のお知らせ" % level
+    assert subject(msg) == "【SECURITY ACTION】%s：自己宣言受付確認のお知らせ" % level
     check_headers(head, msg, addr)
     link = verify_link(body(msg))
     assert link.startswith(site.base + "/entry/verify?t="), (link, site.base)
@@ -139,7 +139,7 @@ def test_sendmail_failing_then_recovering(new_site, backend):
     site.set_mail_failing(False)
     # no request to the site from here on: the retry thread delivers it
     got = site.wait_mail(addr, 1, timeout=15)
-    assert subject(got[0]) == "[SECURITY ACTION] 一つ星：自己宣言受付確認のお知らせ"
+    assert subject(got[0]) == "【SECURITY ACTION】一つ星：自己宣言受付確認のお知らせ"
     deadline = time.time() + 5
     while site.status()["OutboxDepth"] != "0":
         assert time.time() < deadline, site.status()

@@ -244,7 +244,7 @@ def test_declaration_through_a_real_mta(mta_site, mta):
 
     # 受付確認, as exim delivered it
     (raw, msg), = mta.wait(addr, 1)
-    assert subject(msg) == "[SECURITY ACTION] 一つ星：自己宣言受付確認のお知らせ"
+    assert subject(msg) == "【SECURITY ACTION】一つ星：自己宣言受付確認のお知らせ"
     assert msg["Return-Path"] == "<%s>" % SENDER          # the envelope sender: -f was taken
     assert msg["Envelope-To"] == addr
     assert "with local (Exim" in str(msg["Received"])      # the sendmail interface

@@ -139,12 +139,13 @@ def test_html_page_shows_the_same_figures(site):
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("text/html")
     page = Page(r.text)
-    assert "reachable" in page.text
+    assert "接続できます" in page.text
+    assert "稼働状況" in page.text and "Database" not in page.text
     for key, state in STATES.items():
         assert row_number(page, state) == st[key], state
-    for key, words in (("AcceptanceQueue", ("Acceptance", "queue")),
-                       ("AcceptedLastHour", ("accepted", "hour")),
-                       ("AcceptedLastDay", ("accepted", "day"))):
+    for key, words in (("AcceptanceQueue", ("受理待ち（",)),
+                       ("AcceptedLastHour", ("1時間に受理",)),
+                       ("AcceptedLastDay", ("1日に受理",))):
         assert row_number(page, *words) == st[key], key
     later = auto(site)
     # nothing moved meanwhile; ages only grew with the clock

@@ -686,6 +686,38 @@ static void test_company_corp_errors(void **state)
     assert_string_equal(apr_table_get(out, "jsic_major"), "G");
 }
 
+/* 番地 and ビル名など are folded like the numbers; a 町名 written in the
+ * 番地 (as autofill does) goes to 市区町村・町名. */
+static void test_company_address_lines(void **state)
+{
+    (void)state;
+    sa_refdata *rd = load_ref();
+    static const struct { const char *city, *street, *building, *city_out, *street_out,
+                                       *building_out; } cases[] = {
+        { "千代田区霞が関", "３－１－１", "霞が関センタービル　１２Ｆ",
+          "千代田区霞が関", "3-1-1", "霞が関センタービル 12F" },
+        { "千代田区霞が関", "3ー1ー1", "", "千代田区霞が関", "3-1-1", "" },
+        { "千代田区", "霞が関３丁目１−１", "", "千代田区霞が関", "3丁目1-1", "" },
+        { "千代田区霞が関", "霞が関3-1-1", "", "千代田区霞が関", "3-1-1", "" },
+        { "札幌市中央区", "北1条西2丁目", "", "札幌市中央区", "北1条西2丁目", "" },
+        { "千代田区霞が関", "無番地", "", "千代田区霞が関", "無番地", "" },
+    };
+    size_t i;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        apr_table_t *in = company_input(1), *out = apr_table_make(pool, 30);
+        apr_array_header_t *errs = new_errs();
+        const char *pw = NULL;
+        apr_table_set(in, "city", cases[i].city);
+        apr_table_set(in, "street", cases[i].street);
+        apr_table_set(in, "building", cases[i].building);
+        assert_int_equal(sa_company_validate(pool, rd, in, out, &pw, errs), 0);
+        assert_string_equal(apr_table_get(out, "city"), cases[i].city_out);
+        assert_string_equal(apr_table_get(out, "street"), cases[i].street_out);
+        assert_string_equal(apr_table_get(out, "building"), cases[i].building_out);
+    }
+    assert_string_equal(sa_address_fold(pool, "センター１ー２‐３"), "センター1-2-3");
+}
+
 static void test_company_kind_and_password(void **state)
 {
     (void)state;
@@ -1005,6 +1037,7 @@ int main(void)
         cmocka_unit_test(test_password_may_stay),
         cmocka_unit_test(test_codes_and_labels),
         cmocka_unit_test(test_company_corp_errors),
+        cmocka_unit_test(test_company_address_lines),
         cmocka_unit_test(test_company_kind_and_password),
         cmocka_unit_test(test_declaration_level1),
         cmocka_unit_test(test_declaration_level2),
