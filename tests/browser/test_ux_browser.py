@@ -72,6 +72,8 @@ def on_phone(driver, width=375):
         phone(driver, width)
     try:
         yield driver
+    finally:
+        desktop(driver)
 
 
 def page_height(driver):

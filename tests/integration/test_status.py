@@ -153,7 +153,7 @@ def test_html_page_shows_the_same_figures(site):
         {k: v for k, v in st.items() if k not in AGES}
     for k in AGES:
         assert st[k] <= later[k] <= st[k] + 10, k
-    assert st["AcceptanceOldestAge"] <= row_number(page, "oldest", "acceptance") \
+    assert st["AcceptanceOldestAge"] <= row_number(page, "受理待ちのうち最も古い") \
         <= later["AcceptanceOldestAge"]
     numbers = [int(td.text) for td in page.by_tag("td") if td.text.isdigit()]
     assert st["DeclarationsLastHour"] in numbers
