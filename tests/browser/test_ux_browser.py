@@ -584,27 +584,60 @@ def test_one_site_name_and_the_same_words_everywhere(chrome, site):
         assert "5分でできる自社診断" not in by_id(chrome, "main").text
 
 
-def test_japanese_headings_break_between_phrases(chrome, site):
-    """At 375 px with 大きく, no heading line starts with a character that
-    belongs to the word before it (a lone 「ン）」 or 「認）」)."""
-    with on_phone(chrome):
-        chrome.get(site.url("/font?size=large&back=/login"))
-        on_page(chrome, "/security/login", "自己宣言状況確認（ログイン）")
-        lines = chrome.execute_script("""
-            var h = document.querySelector('h1'), t = h.firstChild, out = [], last = null;
-            var r = document.createRange();
-            for (var i = 0; i < t.length; i++) {
-              r.setStart(t, i); r.setEnd(t, i + 1);
-              var top = Math.round(r.getBoundingClientRect().top);
-              if (top !== last) { out.push(''); last = top; }
-              out[out.length - 1] += t.data[i];
-            }
-            return out;""")
-        assert len(lines) >= 2, lines         # it does wrap at this size
-        for line in lines[1:]:
-            assert line[0] not in "ンイグ）認", lines
-        assert "".join(lines) == "自己宣言状況確認（ログイン）"
-        assert lines[-1] in ("（ログイン）", "状況確認（ログイン）", "確認（ログイン）"), lines
+LINES_JS = """
+// The lines of every heading-like text (headings, labels, legends, terms of
+// a list, the site's name) that wraps, as the browser laid them out.
+var out = [];
+document.querySelectorAll('h1, h2, h3, legend, label, dt, .site-name, .progress-compact').forEach(
+  function (h) {
+    if (!h.checkVisibility()) return;
+    var w = document.createTreeWalker(h, NodeFilter.SHOW_TEXT), t, lines = [], last = null;
+    var r = document.createRange();
+    while ((t = w.nextNode())) {
+      for (var i = 0; i < t.length; i++) {
+        r.setStart(t, i); r.setEnd(t, i + 1);
+        var rc = r.getClientRects(); if (!rc.length) continue;
+        var top = Math.round(rc[0].top);
+        if (last === null || top > last + 5) { lines.push(''); last = top; }
+        lines[lines.length - 1] += t.data[i];
+      }
+    }
+    if (lines.length > 1) out.push(lines);
+  });
+return out;"""
+
+# Words of the pages' headings and labels that must not be cut in two.
+WORDS = ["ひらがな", "カタカナ", "ログイン", "使用規約", "自己宣言", "事業者", "確認", "ロゴマーク",
+         "代表者名", "探せます", "読みでも", "誓約", "サイト", "郵便番号", "市区町村"]
+
+
+def broken_words(driver):
+    found = []
+    for lines in driver.execute_script(LINES_JS):
+        for a, b in zip(lines, lines[1:]):
+            a, b = a.rstrip(), b.lstrip()
+            for word in WORDS:
+                for k in range(1, len(word)):
+                    if a.endswith(word[:k]) and b.startswith(word[k:]):
+                        found.append(" | ".join(lines))
+    return found
+
+
+def test_japanese_headings_and_labels_break_between_words(chromiums, site):
+    """At 375 px, in both font sizes, no heading or label is cut inside a
+    word (「ひらが｜な」, 「ログイ｜ン」)."""
+    d = chromiums[True].fresh()
+    with on_phone(d):
+        for size in ("normal", "large"):
+            d.get(site.url("/font?size=%s&back=/" % size))
+            for path in ("/", "/entry/", "/login", "/search", "/password-reset"):
+                d.get(site.url(path))
+                assert broken_words(d) == [], (size, path)
+            agree(d, site)
+            assert broken_words(d) == [], (size, "company")
+        d.get(site.url("/login"))
+        lines = d.execute_script(LINES_JS)
+        assert ["自己宣言状況確認", "（ログイン）"] in lines, lines
 
 
 def test_status_page_in_japanese(chrome, site):
