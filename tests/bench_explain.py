@@ -82,13 +82,14 @@ def placeholders(sql, style):
 
 
 def query_grams(key):
-    """sa_search_query_grams: the key itself (one character) or its distinct pairs."""
-    if len(key) == 1:
+    """sa_search_query_grams: the key itself (up to three characters) or its
+    distinct runs of three."""
+    if len(key) <= 3:
         return [key]
     out = []
-    for i in range(len(key) - 1):
-        if key[i:i + 2] not in out:
-            out.append(key[i:i + 2])
+    for i in range(len(key) - 2):
+        if key[i:i + 3] not in out:
+            out.append(key[i:i + 3])
     return out
 
 
@@ -116,7 +117,7 @@ def module_calls(params, key, gram_counts):
             if n == 0:
                 break
         gram = best[0]
-    v = ((Q_NAME if gram else 0) | (Q_LIKE if len(grams) > 1 else 0) | (Q_PREF if pref else 0))
+    v = ((Q_NAME if gram else 0) | (Q_LIKE if len(key) > 3 else 0) | (Q_PREF if pref else 0))
     for c in (0, Q_COUNT):
         args = ([gram] if gram else []) + ([pref] if pref else [])
         if not c:
