@@ -11,11 +11,11 @@ server on BENCH_PG_PORT), one httpd with the module from the build tree
    applicant would: 使用規約確認, 事業者情報入力, 自己宣言入力, 内容確認,
    then 受付確認 and 宣言完了 of a finished run) and the pages without one
    (TOP, 使用規約確認 without a cookie, privacy, the search form), each
-   with wrk (2 threads, BENCH_CONNS 24 connections, keep-alive, loopback) in
-   BENCH_ROUNDS (3) rounds of BENCH_SECONDS (3) alternated with the static file of
+   with wrk (2 threads, 24 connections on SQLite, 12 on PostgreSQL, keep-alive, loopback) in
+   BENCH_ROUNDS (5) rounds of BENCH_SECONDS (2) alternated with the static file of
    the same bytes (the body the module sent, in the DocumentRoot) served by
-   the same httpd; req/s and p99 are the best round's, the ratio is module
-   over static.  A round with a non-2xx answer or a socket error fails the
+   the same httpd; req/s and p99 are the medians of the rounds, the ratio
+   the median of each round's module over the static round after it.  A round with a non-2xx answer or a socket error fails the
    run.
 2. declarations: BENCH_APPLICANTS (16) applicants at once, each doing
    BENCH_DECLS (3) whole declarations (every step, confirm, the 受付確認
@@ -35,31 +35,30 @@ server on BENCH_PG_PORT), one httpd with the module from the build tree
 
 Prints one table (also var/bench/pages-results.txt and .json) and exits 1
 when a run broke (a failed request, a missing mail); goals are reported,
-not enforced.  BENCH_ONLY=pages|decl|rss|crowd runs one part; BENCH_MODULE
+not enforced.  The CPU columns are httpd's CPU time per request (from
+/proc, over the rounds), steadier than req/s on a busy machine.
+BENCH_ONLY=pages|decl|rss|crowd runs one part, BENCH_PAGES some pages;
+BENCH_MODULE
 names another build of the module to load (a copy, to compare two builds).
 """
 import concurrent.futures
-import email
-import email.policy
-import html
 import json
 import os
 import re
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
-import threading
 import time
 import unicodedata
 
 import requests
-from requests.adapters import HTTPAdapter
 
 sys.path.insert(0, os.path.dirname(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "integration"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "soak"))
 import genconf  # noqa: E402  (tests/genconf.py)
-from wizard import CORP, ONE_STAR  # noqa: E402  (tests/integration/wizard.py)
+import common as soak  # noqa: E402  (tests/soak/common.py: clients, mailbox)
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 VAR = os.path.join(TOP, "var", "bench", "pages")
@@ -67,11 +66,14 @@ DBS = os.environ.get("BENCH_DBS", "sqlite3 pgsql").split()
 PORT = int(os.environ.get("BENCH_PORT", "18080"))
 PG_PORT = int(os.environ.get("BENCH_PG_PORT", "55434"))
 PG_URL = "host=127.0.0.1 port=%d user=secaction password=secaction" % PG_PORT
-SECONDS = float(os.environ.get("BENCH_SECONDS", "3"))
-# fewer connections than the SQLite child's 32 threads: with every worker
-# busy, mpm_event closes idle keep-alive connections (wrk's read errors)
-CONNS = int(os.environ.get("BENCH_CONNS", "24"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "2"))
+# fewer connections than a child has threads (tests/genconf.py: 32 on
+# SQLite, 16 on PostgreSQL): when all of a child's workers are busy,
+# mpm_event closes its idle keep-alive connections (wrk's read errors)
+CONNS = {"sqlite3": 24, "pgsql": 12}
+if os.environ.get("BENCH_CONNS"):
+    CONNS = dict.fromkeys(CONNS, int(os.environ["BENCH_CONNS"]))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 COST = int(os.environ.get("BENCH_COST", "11"))
 APPLICANTS = int(os.environ.get("BENCH_APPLICANTS", "16"))
 DECLS = int(os.environ.get("BENCH_DECLS", "3"))
@@ -79,6 +81,9 @@ RSS_N = int(os.environ.get("BENCH_RSS_N", "200000"))
 CROWD = int(os.environ.get("BENCH_CROWD", "64"))
 ONLY = os.environ.get("BENCH_ONLY", "")
 MODULE = os.environ.get("BENCH_MODULE", "")
+# BENCH_PAGES: only these pages ("/entry/company,-/" : a path with a session,
+# a path without one after "-")
+PAGES = [x for x in os.environ.get("BENCH_PAGES", "").split(",") if x]
 HASHBENCH = os.path.join(TOP, "build", "sa-hashbench")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -208,6 +213,9 @@ class Site:
             total += sum(int(x) for x in fields[11:15])   # utime stime cutime cstime
         return total / CLK_TCK
 
+    def url(self, path):
+        return self.base + "/security" + path
+
     def mails(self):
         return [n for n in os.listdir(self.maildir) if n.endswith(".eml")]
 
@@ -227,119 +235,36 @@ def rss_kb(pid):
     return 0
 
 
-# --- an applicant ---------------------------------------------------------------
+# --- applicants -----------------------------------------------------------------
+# tests/soak/common.py's browser-like clients: one loopback address each,
+# and a request sent again, once, when a kept-alive connection was closed
+# by the server before it read the request (what browsers do; mpm_event
+# closes idle connections when every worker is busy).  Resends are counted.
 
-class SourceAdapter(HTTPAdapter):
-    """Connections from one loopback source address (one applicant each, so
-    the per-client limit is not what is measured)."""
-
-    def __init__(self, ip):
-        self.ip = ip
-        super().__init__(max_retries=0, pool_maxsize=2)
-
-    def init_poolmanager(self, *a, **kw):
-        kw["source_address"] = (self.ip, 0)
-        super().init_poolmanager(*a, **kw)
-
-
-def csrf_of(text):
-    m = re.search(r'<input[^>]*name="csrf"[^>]*>', text)
-    if not m:
-        raise BenchError("no CSRF field")
-    return html.unescape(re.search(r'value="([^"]*)"', m.group(0)).group(1))
+def until_confirm(c, email):
+    """The wizard up to 内容確認 (the draft is then complete)."""
+    page = c.get("/entry/", "entry").text
+    c.post("/entry/", {"agree": "1", "csrf": soak.csrf_of(page)}, "agree", "/entry/company")
+    page = c.get("/entry/company", "company-page").text
+    c.post("/entry/company", dict(soak.CORP, csrf=soak.csrf_of(page)), "company",
+           "/entry/declaration")
+    page = c.get("/entry/declaration", "declaration-page").text
+    c.post("/entry/declaration", dict(soak.ONE_STAR, email=email, email2=email,
+                                      csrf=soak.csrf_of(page)), "declaration", "/entry/confirm")
+    return c.get("/entry/confirm", "confirm-page").text
 
 
-class Applicant:
-    def __init__(self, site, n):
-        self.site = site
-        self.s = requests.Session()
-        self.s.mount("http://", SourceAdapter("127.0.0.%d" % (10 + n % 240)))
-        self.requests = 0
-
-    def req(self, method, path, expect, data=None):
-        url = path if path.startswith("http") else self.site.base + "/security" + path
-        r = self.s.request(method, url, data=data, allow_redirects=False, timeout=60)
-        self.requests += 1
-        if expect == 200:
-            ok = r.status_code == 200
-        else:
-            ok = r.status_code == 303 and r.headers.get("Location", "").endswith(
-                "/security" + expect)
-        if not ok:
-            raise BenchError("%s %s: %d %s" % (method, path, r.status_code,
-                                               r.headers.get("Location", "")))
-        return r
-
-    def until_confirm(self, email):
-        """The wizard up to 内容確認 (the draft is then complete)."""
-        page = self.req("GET", "/entry/", 200).text
-        self.req("POST", "/entry/", "/entry/company", {"agree": "1", "csrf": csrf_of(page)})
-        page = self.req("GET", "/entry/company", 200).text
-        self.req("POST", "/entry/company", "/entry/declaration", dict(CORP, csrf=csrf_of(page)))
-        page = self.req("GET", "/entry/declaration", 200).text
-        self.req("POST", "/entry/declaration", "/entry/confirm",
-                 dict(ONE_STAR, email=email, email2=email, csrf=csrf_of(page)))
-        return self.req("GET", "/entry/confirm", 200).text
-
-    def submit(self, page):
-        self.req("POST", "/entry/confirm", "/entry/accepted",
-                 {"submit": "1", "csrf": csrf_of(page)})
-        self.req("GET", "/entry/accepted", 200)
-
-    def verify(self, link):
-        page = self.req("GET", link, 200).text
-        t = re.search(r'name="t" value="([^"]*)"', page)
-        if not t:
-            raise BenchError("verify page without its button")
-        self.req("POST", "/entry/verify", "/entry/complete",
-                 {"t": html.unescape(t.group(1)), "complete": "1", "csrf": csrf_of(page)})
-        page = self.req("GET", "/entry/complete", 200).text
-        if not re.search(r'id="user-no"[^>]*>\d{10}<', page):
-            raise BenchError("宣言完了 without a 利用者番号")
-
-    def declare(self, email, mailbox):
-        self.submit(self.until_confirm(email))
-        self.verify(mailbox.link(email))
-
-
-class Mailbox:
-    """The mail folder: the 受付確認 link of an address, waited for."""
-
-    def __init__(self, folder):
-        self.folder = folder
-        self.seen = set()
-        self.links = {}
-        self.lock = threading.Lock()
-
-    def scan(self):
-        with self.lock:
-            for name in os.listdir(self.folder):
-                if not name.endswith(".eml") or name in self.seen:
-                    continue
-                self.seen.add(name)
-                with open(os.path.join(self.folder, name), "rb") as f:
-                    msg = email.message_from_bytes(f.read(), policy=email.policy.default)
-                to = re.search(r"([\w.+-]+@[\w.-]+)", str(msg["To"]))
-                link = re.search(r"(http://\S+/entry/verify\?t=[A-Za-z0-9_-]+)",
-                                 msg.get_body(preferencelist=("plain",)).get_content())
-                if to and link:
-                    self.links[to.group(1)] = link.group(1)
-
-    def link(self, email, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            self.scan()
-            with self.lock:
-                if email in self.links:
-                    return self.links[email]
-            time.sleep(0.02)
+def received_link(mailbox, email):
+    got = mailbox.wait(email, "received", 60)
+    if not got or not got[0][1]:
         raise BenchError("no 受付確認 mail for %s" % email)
+    return got[0][1]
 
 
 # --- wrk ------------------------------------------------------------------------
 
-def wrk(url, cookie=None, seconds=SECONDS, script=None):
-    cmd = ["wrk", "-t2", "-c%d" % CONNS, "-d%ds" % max(1, round(seconds)), "--latency", "--timeout", "10s"]
+def wrk(url, conns, cookie=None, seconds=SECONDS, script=None, strict=True):
+    cmd = ["wrk", "-t2", "-c%d" % conns, "-d%ds" % max(1, round(seconds)), "--latency", "--timeout", "10s"]
     if cookie:
         cmd += ["-H", "Cookie: " + cookie]
     if script:
@@ -351,7 +276,7 @@ def wrk(url, cookie=None, seconds=SECONDS, script=None):
     total = int(re.search(r"(\d+) requests in", out).group(1))
     # a read error is a keep-alive connection that httpd closed between two
     # requests (wrk opens a new one); a few are tolerated, nothing else
-    if bad or (sock and (int(sock.group(1)) + int(sock.group(3)) + int(sock.group(4))
+    if strict and bad or (strict and sock and (int(sock.group(1)) + int(sock.group(3)) + int(sock.group(4))
                          or int(sock.group(2)) > total / 200)):
         raise BenchError("wrk %s: %s" % (url, (bad or sock).group(0)))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -361,7 +286,9 @@ def wrk(url, cookie=None, seconds=SECONDS, script=None):
 
 
 def bench_page(site, name, path, cookie):
-    """(req/s, p99 ms, static req/s, static p99, bytes) of one page."""
+    """(req/s, p99 ms, static req/s, static p99, bytes, ratio, httpd CPU µs a
+    request, the same for the static file) of one page: medians, CPU over
+    all rounds."""
     url = site.base + "/security" + path
     r = requests.get(url, headers={"Cookie": cookie} if cookie else {}, timeout=30,
                      allow_redirects=False)
@@ -370,70 +297,89 @@ def bench_page(site, name, path, cookie):
     static = "baseline-%s.html" % name
     with open(os.path.join(site.htdocs, static), "wb") as f:
         f.write(r.content)
-    wrk(url, cookie, seconds=1)                         # warm-up
-    best_d, best_s = (0, 0, 0), (0, 0, 0)
+    conns = CONNS[site.driver]
+    wrk(url, conns, cookie, seconds=2, strict=False)    # warm-up (and httpd's children)
+    mods, stats = [], []
+    cpu = [0.0, 0.0]             # httpd's CPU seconds in the module's rounds, the static ones
     for _ in range(ROUNDS):
-        d = wrk(url, cookie)
-        s = wrk(site.base + "/" + static)
-        best_d, best_s = max(best_d, d), max(best_s, s)
-    return best_d[0], best_d[1], best_s[0], best_s[1], len(r.content)
+        c0 = site.cpu()
+        mods.append(wrk(url, conns, cookie))
+        c1 = site.cpu()
+        stats.append(wrk(site.base + "/" + static, conns))
+        cpu[0] += c1 - c0
+        cpu[1] += site.cpu() - c1
+    # the machine's load changes from second to second: each round's ratio
+    # is taken against the static round right after it, and the median kept
+    ratio = statistics.median(m[0] / s[0] for m, s in zip(mods, stats))
+    return (statistics.median(m[0] for m in mods), statistics.median(m[1] for m in mods),
+            statistics.median(s[0] for s in stats), statistics.median(s[1] for s in stats),
+            len(r.content), ratio, 1e6 * cpu[0] / sum(m[2] for m in mods),
+            1e6 * cpu[1] / sum(s[2] for s in stats))
 
 
-def session_cookie(a):
-    v = a.s.cookies.get("secaction_session")
+def session_cookie(c):
+    v = c.s.cookies.get("secaction_session")
     if not v:
         raise BenchError("no session cookie")
     return "secaction_session=" + v
 
 
 def part_pages(site, res):
-    mailbox = Mailbox(site.maildir)
-    a = Applicant(site, 1)
-    a.until_confirm("bench.pages.%s@example.co.jp" % secrets.token_hex(4))
+    stats = soak.Stats()
+    mailbox = soak.Mailbox(site.maildir)
+    a = soak.Client(site, stats, 1)
+    until_confirm(a, "bench.pages.%s@example.co.jp" % secrets.token_hex(4))
     draft = session_cookie(a)
-    done = Applicant(site, 2)
+    done = soak.Client(site, stats, 2)
     email = "bench.done.%s@example.co.jp" % secrets.token_hex(4)
-    done.submit(done.until_confirm(email))
+    soak.declare(done, email)
     accepted = session_cookie(done)
     pages = [("使用規約確認", "/entry/", draft), ("事業者情報入力", "/entry/company", draft),
              ("自己宣言入力", "/entry/declaration", draft), ("内容確認", "/entry/confirm", draft),
              ("受付確認", "/entry/accepted", accepted)]
     rows = []
+    pages = [p for p in pages if not PAGES or p[1] in PAGES]
     for label, path, cookie in pages:
         log("  %s %s (session)" % (site.driver, path))
         rows.append((label, "session", path) + bench_page(site, "s%d" % len(rows), path, cookie))
-    done.verify(mailbox.link(email))
-    log("  %s /entry/complete (session)" % site.driver)
-    rows.append(("宣言完了", "session", "/entry/complete")
-                + bench_page(site, "s%d" % len(rows), "/entry/complete", session_cookie(done)))
+    soak.complete(done, received_link(mailbox, email), email)
+    if not PAGES or "/entry/complete" in PAGES:
+        log("  %s /entry/complete (session)" % site.driver)
+        rows.append(("宣言完了", "session", "/entry/complete")
+                    + bench_page(site, "s%d" % len(rows), "/entry/complete", session_cookie(done)))
     for label, path in (("TOP", "/"), ("使用規約確認", "/entry/"), ("プライバシー", "/privacy"),
                         ("検索フォーム", "/search")):
+        if PAGES and "-" + path not in PAGES:
+            continue
         log("  %s %s (no session)" % (site.driver, path))
         rows.append((label, "none", path) + bench_page(site, "n%d" % len(rows), path, None))
     res["pages"] = [dict(zip(("page", "session", "path", "rps", "p99_ms", "static_rps",
-                              "static_p99_ms", "bytes"), row)) for row in rows]
+                              "static_p99_ms", "bytes", "ratio", "cpu_us", "static_cpu_us"), row))
+                    for row in rows]
     res["_draft_cookie"] = draft
 
 
 def declarations(site, applicants, per, tag):
-    """Whole declarations by `applicants` at once; (wall s, cpu s, count, requests)."""
-    mailbox = Mailbox(site.maildir)
+    """Whole declarations by `applicants` at once: (wall s, cpu s, count,
+    requests, resent, errors)."""
+    stats = soak.Stats()
+    mailbox = soak.Mailbox(site.maildir)
     before_mail = len(site.mails())
     errors = []
 
     def one(n):
-        a = Applicant(site, n)
+        c = soak.Client(site, stats, n, retry_get=True, retry_post=True)
         for k in range(per):
+            email = "bench.%s.%d.%d.%s@example.co.jp" % (tag, n, k, secrets.token_hex(3))
             try:
-                a.declare("bench.%s.%d.%d.%s@example.co.jp" % (tag, n, k, secrets.token_hex(3)),
-                          mailbox)
+                soak.declare(c, email)
+                soak.complete(c, received_link(mailbox, email), email)
             except Exception as e:  # noqa: BLE001 — counted and reported
                 errors.append(repr(e))
-        return a.requests
 
     cpu0, t0 = site.cpu(), time.time()
     with concurrent.futures.ThreadPoolExecutor(applicants) as ex:
-        nreq = sum(ex.map(one, range(applicants)))
+        list(ex.map(one, range(applicants)))
     want = before_mail + 2 * applicants * per
     deadline = time.time() + 60
     while len(site.mails()) < want and time.time() < deadline:
@@ -441,7 +387,7 @@ def declarations(site, applicants, per, tag):
     wall, cpu = time.time() - t0, site.cpu() - cpu0
     if len(site.mails()) < want:
         errors.append("%d mails of %d" % (len(site.mails()) - before_mail, want - before_mail))
-    return wall, cpu, applicants * per, nreq, errors
+    return wall, cpu, applicants * per, stats.requests(), sum(stats.retried.values()), errors
 
 
 def hashbench(cost):
@@ -456,12 +402,13 @@ def part_decl(site, res, cost):
     log("  %s: %d applicants x %d declarations at cost %d" % (site.driver, APPLICANTS, DECLS,
                                                                cost))
     declarations(site, APPLICANTS, 1, "warm%d" % cost)      # warm-up (threads, connections)
-    wall, cpu, n, nreq, errors = declarations(site, APPLICANTS, DECLS, "c%d" % cost)
+    wall, cpu, n, nreq, resent, errors = declarations(site, APPLICANTS, DECLS, "c%d" % cost)
     if errors:
         raise BenchError("declarations at cost %d: %s" % (cost, "; ".join(errors[:5])))
     hash_ms, hps = hashbench(cost)
     res.setdefault("decl", []).append({
-        "cost": cost, "declarations": n, "requests": nreq, "wall_s": round(wall, 2),
+        "cost": cost, "declarations": n, "requests": nreq, "resent": resent,
+        "wall_s": round(wall, 2),
         "cpu_ms_per_decl": round(cpu * 1e3 / n, 1), "hash_cpu_ms": round(hash_ms, 1),
         "decl_per_s": round(n / wall, 2), "hashes_per_s": round(hps, 1)})
 
@@ -483,13 +430,14 @@ def part_rss(site, res, cookie):
         f.write(RSS_LUA % cookie)
     url = site.base + "/security/entry/company"
     log("  %s: RSS over %d wizard requests" % (site.driver, RSS_N))
-    wrk(url, seconds=3, script=script)                   # warm-up: every thread, every page
+    conns = CONNS[site.driver]
+    wrk(url, conns, seconds=3, script=script, strict=False)   # warm-up: every thread, page
     before = {p: rss_kb(p) for p in site.children()}
     done, t0 = 0, time.time()
     while done < RSS_N:
         rps = done / (time.time() - t0) if done else 5000
         secs = max(1.0, min(60.0, (RSS_N - done) / rps))
-        done += wrk(url, seconds=secs, script=script)[2]
+        done += wrk(url, conns, seconds=secs, script=script)[2]
     after = {p: rss_kb(p) for p in site.children()}
     kids = [p for p in before if p in after and before[p] > 0]
     if not kids:
@@ -504,9 +452,9 @@ def part_rss(site, res, cookie):
 def part_crowd(site, res):
     log("  %s: %d applicants at once" % (site.driver, CROWD))
     locked0 = site.error_log().count("database is locked")
-    wall, cpu, n, nreq, errors = declarations(site, CROWD, 2, "crowd")
+    wall, cpu, n, nreq, resent, errors = declarations(site, CROWD, 2, "crowd")
     locked = site.error_log().count("database is locked") - locked0
-    res["crowd"] = {"applicants": CROWD, "declarations": n, "requests": nreq,
+    res["crowd"] = {"applicants": CROWD, "declarations": n, "requests": nreq, "resent": resent,
                     "failed": len(errors), "locked": locked, "wall_s": round(wall, 1),
                     "errors": errors[:5]}
 
@@ -549,21 +497,23 @@ def verdict(ok):
 def table(results):
     out = []
     w = out.append
-    w("make bench: wrk -t2 -c%d, %g s x %d rounds alternated with the static file of the same "
-      "bytes, same httpd, loopback, %d cores" % (CONNS, SECONDS, ROUNDS, os.cpu_count()))
+    w("make bench: wrk -t2 -c%d (SQLite) -c%d (PostgreSQL), %g s x %d rounds alternated with the "
+      "static file of the same bytes, same httpd, loopback, %d cores; medians" % (
+          CONNS["sqlite3"], CONNS["pgsql"], SECONDS, ROUNDS, os.cpu_count()))
     for res in results:
         d = res["driver"]
         if "pages" in res:
             w("")
-            w("%-8s %s %-8s %7s %9s %8s %9s %8s %6s  goal" % (
-                d, pad("page", 14), "session", "bytes", "req/s", "p99 ms", "static/s", "p99 ms", "ratio"))
+            w("%-8s %s %-7s %6s %7s %7s %8s %7s %6s %6s %6s  goal" % (
+                d, pad("page", 14), "session", "bytes", "req/s", "p99 ms", "static/s", "p99 ms",
+                "ratio", "cpu us", "static"))
             for p in res["pages"]:
-                ratio = p["rps"] / p["static_rps"]
+                ratio = p["ratio"]
                 goal = GOAL_SESSION if p["session"] == "session" else GOAL_NOSESSION
-                w("%-8s %s %-8s %7d %9.0f %8.2f %9.0f %8.2f %6.2f  >=%.1f %s" % (
+                w("%-8s %s %-7s %6d %7.0f %7.2f %8.0f %7.2f %6.2f %6.0f %6.0f  >=%.1f %s" % (
                     d, pad(p["page"], 14), "yes" if p["session"] == "session" else "no", p["bytes"],
-                    p["rps"], p["p99_ms"], p["static_rps"], p["static_p99_ms"], ratio, goal,
-                    verdict(ratio >= goal)))
+                    p["rps"], p["p99_ms"], p["static_rps"], p["static_p99_ms"], ratio,
+                    p["cpu_us"], p["static_cpu_us"], goal, verdict(ratio >= goal)))
         for x in res.get("decl", []):
             ratio = x["cpu_ms_per_decl"] / x["hash_cpu_ms"]
             w("%-8s declarations at cost %2d: %d by %d applicants, %d requests, %.1f s; "
@@ -582,9 +532,10 @@ def table(results):
                   100 * GOAL_RSS, verdict(abs(r["worst_growth"]) <= GOAL_RSS)))
         if "crowd" in res:
             c = res["crowd"]
-            w("%-8s %d applicants at once: %d declarations, %d requests, %.1f s, "
-              "%d failed, %d 'database is locked'  (goal 0 and 0 %s)" % (
-                  d, c["applicants"], c["declarations"], c["requests"], c["wall_s"], c["failed"],
+            w("%-8s %d applicants at once: %d declarations, %d requests (%d resent on a closed "
+              "idle connection), %.1f s, %d failed, %d 'database is locked'  (goal 0 and 0 %s)" % (
+                  d, c["applicants"], c["declarations"], c["requests"], c["resent"], c["wall_s"],
+                  c["failed"],
                   c["locked"], verdict(not c["failed"] and not c["locked"])))
     return "\n".join(out)
 
