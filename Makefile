@@ -70,7 +70,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_
 # Each test links only the core files it exercises.
 UNIT_DEPS_test_validate := mod_secaction/core/sa_validate.c mod_secaction/core/sa_form.c
 UNIT_DEPS_test_tmpl     := mod_secaction/core/sa_tmpl.c
-UNIT_DEPS_test_mail     := mod_secaction/core/sa_mail.c mod_secaction/core/sa_token.c
+UNIT_DEPS_test_mail     := mod_secaction/core/sa_mail.c mod_secaction/core/sa_token.c mod_secaction/core/sa_buf.c
 UNIT_DEPS_test_state    := mod_secaction/core/sa_state.c
 UNIT_DEPS_test_kv       := mod_secaction/core/sa_kv.c
 UNIT_DEPS_test_search   := mod_secaction/core/sa_search.c mod_secaction/core/sa_validate.c

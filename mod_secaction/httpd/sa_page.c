@@ -13,6 +13,7 @@
 #include "mod_session.h"
 #include "sa_page.h"
 #include "sa_token.h"
+#include "sa_buf.h"
 
 APLOG_USE_MODULE(secaction);
 
@@ -176,32 +177,7 @@ void sa_page_progress(request_rec *r, sa_tdata *d, int current)
  * with its Content-Length: no write per template run, no chunking.  The
  * buffer starts at the size this page had last time (kept per page id;
  * a stale size only costs a copy), so it rarely grows. */
-typedef struct {
-    apr_pool_t *p;
-    char *buf;
-    apr_size_t len, cap;
-} page_buf;
-
 static apr_uint32_t page_size_hint[SA_PAGE_COUNT];
-
-static apr_status_t buf_write(void *ctx, const char *s, apr_size_t n)
-{
-    page_buf *b = ctx;
-    if (b->len + n > b->cap) {
-        apr_size_t cap = b->cap * 2;
-        char *more;
-        while (cap < b->len + n) {
-            cap *= 2;
-        }
-        more = apr_palloc(b->p, cap);
-        memcpy(more, b->buf, b->len);
-        b->buf = more;
-        b->cap = cap;
-    }
-    memcpy(b->buf + b->len, s, n);
-    b->len += n;
-    return APR_SUCCESS;
-}
 
 /* Headers every page carries: no caching of personal data, no framing,
  * no referrer leaking a token, scripts and styles only from the site. */
@@ -221,7 +197,7 @@ static void page_headers(request_rec *r)
 int sa_page_send(request_rec *r, sa_page_id id, sa_tdata *d, int status)
 {
     const sa_server_conf *c = SA_SCONF(r->server);
-    page_buf b;
+    sa_buf b;
     apr_bucket_brigade *bb;
     apr_uint32_t hint;
 
@@ -231,17 +207,14 @@ int sa_page_send(request_rec *r, sa_page_id id, sa_tdata *d, int status)
         return OK;
     }
     hint = apr_atomic_read32(&page_size_hint[id]);
-    b.p = r->pool;
-    b.len = 0;
-    b.cap = hint ? (apr_size_t)hint + 1024 : 16384;
-    b.buf = apr_palloc(r->pool, b.cap);
-    sa_tmpl_render(c->pages[SA_PAGE_LAYOUT], c->pages[id], d, buf_write, &b);
+    sa_buf_init(&b, r->pool, hint ? (apr_size_t)hint + 1024 : 16384);
+    sa_tmpl_render(c->pages[SA_PAGE_LAYOUT], c->pages[id], d, sa_buf_write, &b);
     if (b.len != hint && b.len < APR_UINT32_MAX) {
         apr_atomic_set32(&page_size_hint[id], (apr_uint32_t)b.len);
     }
     ap_set_content_length(r, (apr_off_t)b.len);
     bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
-    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(b.buf, b.len, r->pool,
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(b.s, b.len, r->pool,
                                                        r->connection->bucket_alloc));
     if (ap_pass_brigade(r->output_filters, bb) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SALOG(020)
