@@ -4,7 +4,8 @@
 #   make stop   stop that httpd
 #   make test   unit tests, then integration tests on SQLite and PostgreSQL,
 #               then browser tests (headless Chromium; screenshots in var/screenshots)
-#   make bench  benchmarks (ratios against a baseline in the same run)
+#   make bench  benchmarks (ratios against a baseline in the same run;
+#               make bench-search: the public search at 1M rows; make bench-rss)
 
 SHELL      := /bin/bash
 TOP        := $(abspath .)
@@ -16,7 +17,7 @@ PYTHON     ?= /usr/bin/python3
 DEBIAN_PKGS := apache2 apache2-utils apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql exim4-daemon-light \
                libxml2-dev libssl-dev sqlite3 libcmocka-dev pkg-config \
                python3 python3-pytest python3-requests postgresql curl \
-               chromium chromium-driver python3-selenium fonts-ipafont-gothic
+               chromium chromium-driver python3-selenium fonts-ipafont-gothic wrk
 
 # core/: plain C on APR, libxml2 and OpenSSL (unit-tested alone);
 # httpd/: the glue that includes httpd's headers.
@@ -69,7 +70,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_
 # Each test links only the core files it exercises.
 UNIT_DEPS_test_validate := mod_secaction/core/sa_validate.c mod_secaction/core/sa_form.c
 UNIT_DEPS_test_tmpl     := mod_secaction/core/sa_tmpl.c
-UNIT_DEPS_test_mail     := mod_secaction/core/sa_mail.c mod_secaction/core/sa_token.c
+UNIT_DEPS_test_mail     := mod_secaction/core/sa_mail.c mod_secaction/core/sa_token.c mod_secaction/core/sa_buf.c
 UNIT_DEPS_test_state    := mod_secaction/core/sa_state.c
 UNIT_DEPS_test_kv       := mod_secaction/core/sa_kv.c
 UNIT_DEPS_test_search   := mod_secaction/core/sa_search.c mod_secaction/core/sa_validate.c
@@ -108,7 +109,7 @@ test-run: all unit
 	SA_SANITIZE=$(SANITIZE) $(PYTHON) -m pytest -q -ra tests/integration tests/browser; rc=$$?; tests/pg.sh stop; exit $$rc
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all build/sa-hashbench
 	@tests/bench.sh
 
 # make fuzz (libFuzzer targets of the core) and make soak (load and fault

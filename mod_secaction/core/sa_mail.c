@@ -2,6 +2,7 @@
  * message to a sendmail-compatible program.  Core file: APR, APR-util and
  * OpenSSL (through sa_token) only. */
 #include "sa_mail.h"
+#include "sa_buf.h"
 #include "sa_token.h"
 
 #include <signal.h>
@@ -25,43 +26,11 @@
 #define SA_POLL_MAX_USEC   (50 * 1000)
 
 /* ------------------------------------------------------------------------
- * A growable string in a pool. */
+ * The message is built in a growable string (sa_buf.h). */
 
-typedef struct {
-    apr_pool_t *p;
-    char *s;
-    apr_size_t len, cap;
-} sbuf;
-
-static void sb_init(sbuf *b, apr_pool_t *p, apr_size_t cap)
+static void sb_str(sa_buf *b, const char *s)
 {
-    b->p = p;
-    b->cap = cap < 64 ? 64 : cap;
-    b->s = apr_palloc(p, b->cap);
-    b->len = 0;
-    b->s[0] = '\0';
-}
-
-static void sb_add(sbuf *b, const char *s, apr_size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        apr_size_t cap = b->cap * 2;
-        char *ns;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        ns = apr_palloc(b->p, cap);
-        memcpy(ns, b->s, b->len);
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
+    sa_buf_add(b, s, strlen(s));
 }
 
 /* ------------------------------------------------------------------------
@@ -432,16 +401,16 @@ const char *sa_mail_tmpl_compile_file(apr_pool_t *p, const char *path, sa_mail_t
 static const char *fill_range(apr_pool_t *p, const sa_mail_tmpl *t, int from, int to,
                               const apr_table_t *vals)
 {
-    sbuf b;
+    sa_buf b;
     const char *v;
     int i;
 
-    sb_init(&b, p, 256);
+    sa_buf_init(&b, p, 256);
     for (i = from; i < to; i++) {
         const tnode *n = &t->nodes[i];
         v = n->kind == T_TEXT || n->kind == T_END || !vals ? NULL : apr_table_get(vals, n->s);
         switch (n->kind) {
-        case T_TEXT:   sb_add(&b, n->s, n->len); break;
+        case T_TEXT:   sa_buf_add(&b, n->s, n->len); break;
         case T_VAR:    if (v) sb_str(&b, v); break;
         case T_IF:     if (!v || !*v) i = n->jump; break;
         case T_UNLESS: if (v && *v) i = n->jump; break;
@@ -463,7 +432,7 @@ void sa_mail_tmpl_fill(apr_pool_t *p, const sa_mail_tmpl *t, const apr_table_t *
 /* ------------------------------------------------------------------------
  * Message building. */
 
-static void b64_add(sbuf *b, const unsigned char *s, apr_size_t n)
+static void b64_add(sa_buf *b, const unsigned char *s, apr_size_t n)
 {
     char tmp[4 * ((SA_B64_LINE_BYTES + 2) / 3) + 1];
 
@@ -484,9 +453,9 @@ const char *sa_mail_encode_header(apr_pool_t *p, const char *value)
     const unsigned char *s = (const unsigned char *)(value ? value : "");
     apr_size_t len = strlen((const char *)s), pos = 0, k, i;
     unsigned char chunk[SA_EW_MAX_BYTES];
-    sbuf b;
+    sa_buf b;
 
-    sb_init(&b, p, len * 2 + 32);
+    sa_buf_init(&b, p, len * 2 + 32);
     while (pos < len) {
         apr_size_t n = 0;
         while (pos < len && n + (k = char_len(s + pos, len - pos)) <= SA_EW_MAX_BYTES) {
@@ -580,7 +549,7 @@ static char *body_crlf(apr_pool_t *p, const char *body, apr_size_t *outlen)
     return out;
 }
 
-static void body_base64(sbuf *b, const char *s, apr_size_t len)
+static void body_base64(sa_buf *b, const char *s, apr_size_t len)
 {
     apr_size_t pos, n;
 
@@ -591,7 +560,7 @@ static void body_base64(sbuf *b, const char *s, apr_size_t len)
     }
 }
 
-static void header(sbuf *b, const char *name, const char *value)
+static void header(sa_buf *b, const char *name, const char *value)
 {
     sb_str(b, name);
     sb_str(b, ": ");
@@ -614,7 +583,7 @@ const char *sa_mail_build(apr_pool_t *p, const char *from, const char *to,
     const char *why, *mid, *subj;
     apr_size_t blen;
     char *crlf;
-    sbuf b;
+    sa_buf b;
 
     if (err)
         *err = NULL;
@@ -627,7 +596,7 @@ const char *sa_mail_build(apr_pool_t *p, const char *from, const char *to,
     crlf = body_crlf(p, body ? body : "", &blen);
     subj = subject && *subject ? sa_mail_encode_header(p, subject) : NULL;
 
-    sb_init(&b, p, blen * 4 / 3 + 1024);
+    sa_buf_init(&b, p, blen * 4 / 3 + 1024);
     header(&b, "From", from);
     header(&b, "To", to);
     sb_str(&b, subj ? "Subject: " : "Subject:");

@@ -7,12 +7,14 @@
 #include "http_request.h"
 #include "apr_strings.h"
 #include "apr_optional.h"
+#include "apr_atomic.h"
 #include "util_script.h"
 #include "util_cookies.h"
 #include "mod_session.h"
 #include "sa_page.h"
 #include "sa_storage.h"
 #include "sa_token.h"
+#include "sa_buf.h"
 
 APLOG_USE_MODULE(secaction);
 
@@ -236,11 +238,11 @@ void sa_page_progress(request_rec *r, sa_tdata *d, int current)
     }
 }
 
-static apr_status_t write_response(void *ctx, const char *buf, apr_size_t len)
-{
-    request_rec *r = ctx;
-    return ap_rwrite(buf, (int)len, r) < 0 ? APR_EGENERAL : APR_SUCCESS;
-}
+/* A page is rendered into one buffer and handed to httpd in one bucket
+ * with its Content-Length: no write per template run, no chunking.  The
+ * buffer starts at the size this page had last time (kept per page id;
+ * a stale size only costs a copy), so it rarely grows. */
+static apr_uint32_t page_size_hint[SA_PAGE_COUNT];
 
 /* Headers every page carries: no caching of personal data, no framing,
  * no referrer leaking a token, scripts and styles only from the site. */
@@ -260,13 +262,26 @@ static void page_headers(request_rec *r)
 int sa_page_send(request_rec *r, sa_page_id id, sa_tdata *d, int status)
 {
     const sa_server_conf *c = SA_SCONF(r->server);
+    sa_buf b;
+    apr_bucket_brigade *bb;
+    apr_uint32_t hint;
+
     r->status = status;
     page_headers(r);
     if (r->header_only) {
         return OK;
     }
-    if (sa_tmpl_render(c->pages[SA_PAGE_LAYOUT], c->pages[id], d, write_response, r)
-        != APR_SUCCESS) {
+    hint = apr_atomic_read32(&page_size_hint[id]);
+    sa_buf_init(&b, r->pool, hint ? (apr_size_t)hint + 1024 : 16384);
+    sa_tmpl_render(c->pages[SA_PAGE_LAYOUT], c->pages[id], d, sa_buf_write, &b);
+    if (b.len != hint && b.len < APR_UINT32_MAX) {
+        apr_atomic_set32(&page_size_hint[id], (apr_uint32_t)b.len);
+    }
+    ap_set_content_length(r, (apr_off_t)b.len);
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(b.s, b.len, r->pool,
+                                                       r->connection->bucket_alloc));
+    if (ap_pass_brigade(r->output_filters, bb) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SALOG(020)
                       "mod_secaction: client went away while a page was written");
     }
