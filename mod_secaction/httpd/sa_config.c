@@ -89,7 +89,7 @@ static const char *const required_texts[] = {
     "draft_db_down:title,text", "draft_not_saved:title,text", "no_session:title,text", "too_many_pending:title,text",
     "too_many_client:title,text",
     "verify_unknown:title,text", "verify_expired:title,text", "verify_done:title,text",
-    "verify_expired_resend:title,text",
+    "verify_expired_resend:title,text", "houjin_unknown:text", "houjin_unavailable:text",
     "verify_confirm:title,text",
     "login_required:title,text", "logged_out:title,text", "reset_sent:title,text",
     "reset_unknown:title,text", "reset_done:title,text", "contact_sent:title,text",

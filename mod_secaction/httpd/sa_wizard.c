@@ -38,6 +38,7 @@
 #include "sa_token.h"
 #include "sa_validate.h"
 #include "sa_postal.h"
+#include "sa_corpdata.h"
 
 APLOG_USE_MODULE(secaction);
 
@@ -147,6 +148,146 @@ static int terms_post(sa_req *q)
     return sa_see_other(q, "/entry/company");
 }
 
+/* --- 法人番号 → 事業者名 and 所在地 (the NTA's data, when imported) ------- */
+
+static const char *catalog(sa_req *q, const char *id)
+{
+    return sa_catalog_text(q->c->texts, id, "text");
+}
+
+/* The 法人番号 lookup's result on 事業者情報入力 (after its button without
+ * JavaScript): what the data says, what was filled in, and where the typed
+ * value differs (kept as typed, with a button to take the data's). */
+static void put_houjin_result(sa_req *q, sa_tdata *d, const apr_table_t *vals)
+{
+    const char *no = vals ? apr_table_get(vals, "?houjin") : NULL;
+    apr_array_header_t *filled, *differs;
+    apr_table_t *now;
+    sa_houjin *h = NULL;
+    int i;
+
+    sa_tdata_flag(d, "houjin_lookup", sa_corpdata_loaded(q));
+    if (!no || sa_corpdata_find(q, no, &h) != APR_SUCCESS || !h) {
+        return;
+    }
+    sa_tdata_flag(d, "houjin_found", 1);
+    sa_tdata_text(d, "houjin_no", no);
+    sa_tdata_text(d, "houjin_name", h->name);
+    sa_tdata_text(d, "houjin_address", apr_pstrcat(q->p, h->postal ? "〒" : "",
+                                                   h->postal ? h->postal : "", h->postal ? " " : "",
+                                                   h->pref_name ? h->pref_name : "",
+                                                   h->city ? h->city : "", NULL));
+    sa_tdata_text(d, "houjin_closed", h->closed);
+    sa_tdata_text(d, "houjin_filled", apr_table_get(vals, "?houjin.filled"));
+    sa_tdata_flag(d, "houjin_pw", apr_table_get(vals, "?houjin.pw") != NULL);
+    /* what still differs from the data, as the page shows it now */
+    now = apr_table_copy(q->p, vals);
+    filled = apr_array_make(q->p, 5, sizeof(sa_houjin_offer));
+    differs = apr_array_make(q->p, 5, sizeof(sa_houjin_offer));
+    sa_houjin_offer_to(q->p, h, now, filled, differs);
+    sa_tdata_list(d, "houjin_diffs");
+    for (i = 0; i < differs->nelts; i++) {
+        const sa_houjin_offer *o = &APR_ARRAY_IDX(differs, i, sa_houjin_offer);
+        sa_tdata *it = sa_tdata_item(d, "houjin_diffs");
+        sa_tdata_text(it, "label", o->label);
+        sa_tdata_text(it, "shown", o->shown);
+        sa_tdata_text(it, "href", apr_pstrcat(q->p, "#f-", o->field, NULL));
+    }
+    sa_tdata_flag(d, "houjin_differs", differs->nelts > 0);
+}
+
+/* 「法人番号から入力」 without JavaScript (and 「公表データに置き換える」,
+ * replace): the form comes back with the fields left empty filled from the
+ * data (or, with replace, every offered field), everything else as typed,
+ * and the result beside the 法人番号. */
+static int houjin_lookup_post(sa_req *q, int replace)
+{
+    apr_array_header_t *errs = apr_array_make(q->p, 1, sizeof(sa_error));
+    apr_array_header_t *filled = apr_array_make(q->p, 5, sizeof(sa_houjin_offer));
+    apr_array_header_t *differs = apr_array_make(q->p, 5, sizeof(sa_houjin_offer));
+    const char *no, *msg, *pw = apr_table_get(q->form, "password");
+    sa_houjin *h = NULL;
+
+    msg = sa_corporate_number(q->p, apr_table_get(q->form, "corp_no"), &no);
+    if (!msg && (!sa_corpdata_loaded(q) || sa_corpdata_find(q, no, &h) != APR_SUCCESS)) {
+        msg = catalog(q, "houjin_unavailable");
+    }
+    else if (!msg && !h) {
+        msg = catalog(q, "houjin_unknown");
+    }
+    if (msg) {
+        sa_form_error(errs, "corp_no", msg);
+        return sa_form_refuse(q, "company", errs, "/entry/company");
+    }
+    apr_table_set(q->form, "corp_no", no);
+    if (replace) {
+        static const char *const offered[] = { "corp_name", "corp_kana", "postal", "pref", "city" };
+        apr_size_t i;
+        for (i = 0; i < sizeof(offered) / sizeof(offered[0]); i++) {
+            apr_table_unset(q->form, offered[i]);
+        }
+    }
+    sa_houjin_offer_to(q->p, h, q->form, filled, differs);
+    apr_table_set(q->form, "?houjin", no);
+    apr_table_set(q->form, "?houjin.filled", sa_houjin_labels(q->p, filled));
+    if (pw && *pw) {
+        apr_table_set(q->form, "?houjin.pw", "1");
+    }
+    return sa_form_refuse(q, "company", errs, "/entry/company#houjin-result");
+}
+
+/* A 法人番号 that the imported data does not know is refused beside the
+ * field (without an import, or with the database unable to say, only its
+ * check digit counts, as before). */
+static void houjin_check(sa_req *q, const apr_table_t *out, apr_array_header_t *errs)
+{
+    const char *kind = apr_table_get(out, "kind"), *no = apr_table_get(out, "corp_no");
+    sa_houjin *h = NULL;
+    int i;
+    if (!kind || strcmp(kind, "corp") || !no || !*no) {
+        return;
+    }
+    for (i = 0; i < errs->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(errs, i, sa_error).field, "corp_no")) {
+            return;
+        }
+    }
+    if (sa_corpdata_loaded(q) && sa_corpdata_find(q, no, &h) == APR_SUCCESS && !h) {
+        sa_form_error(errs, "corp_no", catalog(q, "houjin_unknown"));
+    }
+}
+
+/* GET /entry/houjin?no=7000012050002: the lookup for the page's script, as
+ * JSON {"name":…,"kana":…,"postal":"113-0021","pref":"13","pref_name":…,
+ * "city":…}; 404 {} when the number is not in the data (or malformed, or
+ * nothing was imported).  Reads only. */
+static int houjin_get(sa_req *q)
+{
+    request_rec *r = q->r;
+    const char *no = NULL;
+    sa_houjin *h = NULL;
+    apr_status_t rv = APR_SUCCESS;
+
+    if (!sa_corporate_number(r->pool, sa_query_arg(r, "no"), &no) && sa_corpdata_loaded(q)) {
+        rv = sa_corpdata_find(q, no, &h);
+    }
+    ap_set_content_type(r, "application/json; charset=UTF-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=3600");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    r->status = h ? HTTP_OK : rv != APR_SUCCESS ? HTTP_SERVICE_UNAVAILABLE : HTTP_NOT_FOUND;
+    if (!h) {
+        ap_rputs("{}\n", r);
+        return OK;
+    }
+#define J(v) sa_json_escape(r->pool, v)
+    ap_rprintf(r, "{\"corp_no\":\"%s\",\"name\":\"%s\",\"kana\":\"%s\",\"postal\":\"%s\","
+               "\"pref\":\"%s\",\"pref_name\":\"%s\",\"city\":\"%s\",\"closed\":\"%s\"}\n",
+               J(no), J(h->name), J(h->kana), J(h->postal), J(h->pref), J(h->pref_name),
+               J(h->city), J(h->closed));
+#undef J
+    return OK;
+}
+
 /* --- 事業者情報入力 ------------------------------------------------------- */
 
 static int company_get(sa_req *q)
@@ -172,6 +313,7 @@ static int company_get(sa_req *q)
                      vals ? apr_table_get(vals, "jsic_middle") : NULL);
     sa_tdata_flag(d, "pw_set", sa_scope_get(q, "pw") != NULL);
     sa_tdata_flag(d, "postal_lookup", c->postal != NULL);
+    put_houjin_result(q, d, vals);
     sa_tdata_text(d, "pw_min", apr_itoa(q->p, SA_PASSWORD_MIN));
     sa_tdata_text(d, "pw_max", apr_itoa(q->p, SA_PASSWORD_MAX));
     sa_tdata_text(d, "pw_symbols", SA_PASSWORD_SYMBOLS);
@@ -255,10 +397,14 @@ static int company_post(sa_req *q)
     if (apr_table_get(q->form, "lookup")) {
         return sa_postal_lookup_post(q, "company", "/entry/company");
     }
+    if (apr_table_get(q->form, "houjin") || apr_table_get(q->form, "houjin_apply")) {
+        return houjin_lookup_post(q, apr_table_get(q->form, "houjin_apply") != NULL);
+    }
     /* a password set earlier in this run is kept when both fields are left empty */
     keep = sa_scope_get(q, "pw");
-    if (sa_company_validate(q->p, c->ref, q->form, out, &password, errs) > 0
-        && !(keep && sa_password_may_stay(q->form, errs))) {
+    sa_company_validate(q->p, c->ref, q->form, out, &password, errs);
+    houjin_check(q, out, errs);
+    if (errs->nelts > 0 && !(keep && sa_password_may_stay(q->form, errs))) {
         return sa_form_refuse(q, "company", errs, "/entry/company");
     }
     if (password) {
@@ -997,6 +1143,7 @@ static const sa_route routes[] = {
     { M_POST, "/entry/verify",      SA_R_FORM | SA_R_DB, verify_post },
     { M_GET,  "/entry/complete",    DRAFT, complete_get },
     { M_GET,  "/entry/postal",      0,     postal_get },
+    { M_GET,  "/entry/houjin",      SA_R_DB, houjin_get },
     { 0, NULL, 0, NULL }
 };
 
