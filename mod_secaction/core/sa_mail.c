@@ -677,7 +677,8 @@ static const char **sendmail_argv(apr_pool_t *p, const char *const *argv,
     return a;
 }
 
-static apr_status_t sendmail_spawn(apr_pool_t *sp, const char **args, apr_proc_t *proc)
+static apr_status_t sendmail_spawn(apr_pool_t *sp, const char **args, apr_file_t *in,
+                                   apr_proc_t *proc)
 {
     /* APR_PROGRAM passes exactly this environment: nothing of the server's,
      * but a PATH so that sendmail wrappers find their helpers. */
@@ -688,8 +689,7 @@ static apr_status_t sendmail_spawn(apr_pool_t *sp, const char **args, apr_proc_t
     apr_status_t rv;
 
     if ((rv = apr_procattr_create(&attr, sp)) != APR_SUCCESS
-        || (rv = apr_procattr_io_set(attr, APR_FULL_BLOCK, APR_NO_PIPE, APR_NO_PIPE))
-           != APR_SUCCESS
+        || (rv = apr_procattr_child_in_set(attr, in, NULL)) != APR_SUCCESS
         || (rv = apr_procattr_cmdtype_set(attr, APR_PROGRAM)) != APR_SUCCESS
         || (rv = apr_procattr_error_check_set(attr, 1)) != APR_SUCCESS
         || (rv = apr_procattr_child_errfn_set(attr, child_errfn)) != APR_SUCCESS)
@@ -697,28 +697,34 @@ static apr_status_t sendmail_spawn(apr_pool_t *sp, const char **args, apr_proc_t
     return apr_proc_create(proc, args[0], args, env, attr, sp);
 }
 
-/* Writes all of msg, giving up at deadline (0 = never). */
-static apr_status_t write_all(apr_file_t *f, const char *msg, apr_size_t len,
-                              apr_time_t deadline)
+/* The whole message in a file of its own, read from its start: the
+ * program's standard input.  A pipe would hand the program whatever was
+ * written when the server's process died mid-write, and a sendmail takes
+ * an ended input as the end of the message; a file is complete before the
+ * program starts.  The file is unlinked at once (only this process and the
+ * program hold it) and readable by its owner only. */
+static apr_status_t message_file(apr_pool_t *sp, const char *msg, apr_file_t **f,
+                                 const char **what)
 {
+    const char *dir = NULL;
+    char *path;
+    apr_size_t len = strlen(msg);
+    apr_off_t start = 0;
     apr_status_t rv;
-    apr_size_t n;
 
-    while (len > 0) {
-        if (deadline) {
-            apr_interval_time_t left = deadline - apr_time_now();
-            if (left <= 0)
-                return APR_TIMEUP;
-            if ((rv = apr_file_pipe_timeout_set(f, left)) != APR_SUCCESS)
-                return rv;
-        }
-        n = len;
-        rv = apr_file_write(f, msg, &n);
-        msg += n;
-        len -= n;
-        if (rv != APR_SUCCESS)
-            return rv;
-    }
+    *what = "cannot find a folder for temporary files";
+    if ((rv = apr_temp_dir_get(&dir, sp)) != APR_SUCCESS)
+        return rv;
+    path = apr_pstrcat(sp, dir, "/secaction-mail-XXXXXX", NULL);
+    *what = "cannot create a temporary file";
+    if ((rv = apr_file_mktemp(f, path, APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE
+                              | APR_FOPEN_EXCL, sp)) != APR_SUCCESS)
+        return rv;
+    apr_file_remove(path, sp);
+    *what = "cannot write a temporary file";
+    if ((rv = apr_file_write_full(*f, msg, len, NULL)) != APR_SUCCESS
+        || (rv = apr_file_seek(*f, APR_SET, &start)) != APR_SUCCESS)
+        return rv;
     return APR_SUCCESS;
 }
 
@@ -762,23 +768,16 @@ static apr_status_t send_fail(apr_pool_t *p, const char **err, apr_status_t rv,
     return rv;
 }
 
-/* After the write: reap, then say why it failed, if it did. */
+/* Reaps the program, then says why it failed, if it did. */
 static apr_status_t sendmail_result(apr_pool_t *p, apr_proc_t *proc, const char *prog,
-                                    apr_status_t wrv, apr_time_t deadline,
-                                    apr_interval_time_t timeout, const char **err)
+                                    apr_time_t deadline, apr_interval_time_t timeout,
+                                    const char **err)
 {
     int code = 0;
     apr_exit_why_e why = APR_PROC_EXIT;
-    apr_status_t rv;
+    apr_status_t rv = wait_child(proc, deadline, &code, &why);
     char ebuf[120];
 
-    if (wrv == APR_TIMEUP) {
-        apr_proc_kill(proc, SIGKILL);
-        apr_proc_wait(proc, &code, &why, APR_WAIT);
-        rv = APR_TIMEUP;
-    }
-    else
-        rv = wait_child(proc, deadline, &code, &why);
     if (rv == APR_TIMEUP)
         return send_fail(p, err, rv, apr_psprintf(p, "%s: timed out after %s", prog,
                                                   interval_text(p, timeout)));
@@ -792,10 +791,6 @@ static apr_status_t sendmail_result(apr_pool_t *p, apr_proc_t *proc, const char 
         return send_fail(p, err, APR_EGENERAL,
                          apr_psprintf(p, "%s: exit status %d%s", prog, code,
                                       code == 255 ? " (or exec failed: see stderr)" : ""));
-    /* exit 0 but it did not take the whole message: not delivered */
-    if (wrv != APR_SUCCESS)
-        return send_fail(p, err, wrv, apr_psprintf(p, "cannot write to %s: %s", prog,
-                                                   apr_strerror(wrv, ebuf, sizeof(ebuf))));
     return APR_SUCCESS;
 }
 
@@ -804,10 +799,11 @@ apr_status_t sa_sendmail(apr_pool_t *p, const char *const *argv,
                          apr_interval_time_t timeout, const char **err)
 {
     apr_time_t deadline = timeout > 0 ? apr_time_now() + timeout : 0;
-    const char *why;
+    const char *why, *what;
     apr_pool_t *sp;
     apr_proc_t proc;
-    apr_status_t rv, wrv;
+    apr_file_t *in = NULL;
+    apr_status_t rv;
     char ebuf[120];
 
     if (err)
@@ -823,16 +819,20 @@ apr_status_t sa_sendmail(apr_pool_t *p, const char *const *argv,
 
     if ((rv = apr_pool_create(&sp, p)) != APR_SUCCESS)
         return send_fail(p, err, rv, "cannot create a pool");
+    if ((rv = message_file(sp, msg, &in, &what)) != APR_SUCCESS) {
+        apr_pool_destroy(sp);
+        return send_fail(p, err, rv, apr_psprintf(p, "%s: %s", what,
+                                                  apr_strerror(rv, ebuf, sizeof(ebuf))));
+    }
     memset(&proc, 0, sizeof(proc));
-    rv = sendmail_spawn(sp, sendmail_argv(sp, argv, from, to), &proc);
+    rv = sendmail_spawn(sp, sendmail_argv(sp, argv, from, to), in, &proc);
     if (rv != APR_SUCCESS) {
         apr_pool_destroy(sp);
         return send_fail(p, err, rv, apr_psprintf(p, "cannot start %s: %s", argv[0],
                                                   apr_strerror(rv, ebuf, sizeof(ebuf))));
     }
-    wrv = write_all(proc.in, msg, strlen(msg), deadline);
-    apr_file_close(proc.in);      /* EOF: the program may now finish */
-    rv = sendmail_result(p, &proc, argv[0], wrv, deadline, timeout, err);
+    apr_file_close(in);           /* the program holds its own copy */
+    rv = sendmail_result(p, &proc, argv[0], deadline, timeout, err);
     apr_pool_destroy(sp);
     return rv;
 }

@@ -86,13 +86,12 @@ static apr_size_t offsets(const char *key, apr_size_t *at, apr_size_t max)
 
 void sa_search_grams(apr_pool_t *p, const char *key, apr_array_header_t *out)
 {
-    apr_size_t n = sa_search_len(key), i;
+    apr_size_t n = sa_search_len(key), i, k;
     apr_size_t *at = apr_palloc(p, sizeof(apr_size_t) * (n + 1));
     n = offsets(key, at, n);
     for (i = 0; i < n; i++) {
-        push_unique(p, out, key + at[i], at[i + 1] - at[i]);
-        if (i + 1 < n) {
-            push_unique(p, out, key + at[i], at[i + 2] - at[i]);
+        for (k = 1; k <= SA_SEARCH_GRAM_MAX && i + k <= n; k++) {
+            push_unique(p, out, key + at[i], at[i + k] - at[i]);
         }
     }
 }
@@ -103,11 +102,11 @@ apr_array_header_t *sa_search_query_grams(apr_pool_t *p, const char *key)
     apr_size_t n = sa_search_len(key), i;
     apr_size_t *at = apr_palloc(p, sizeof(apr_size_t) * (n + 1));
     n = offsets(key, at, n);
-    if (n == 1) {
-        push_unique(p, out, key, at[1]);
+    if (n > 0 && n <= SA_SEARCH_GRAM_MAX) {
+        push_unique(p, out, key, at[n]);         /* the key is a gram itself */
     }
-    for (i = 0; i + 1 < n; i++) {
-        push_unique(p, out, key + at[i], at[i + 2] - at[i]);
+    for (i = 0; n > SA_SEARCH_GRAM_MAX && i + SA_SEARCH_GRAM_MAX <= n; i++) {
+        push_unique(p, out, key + at[i], at[i + SA_SEARCH_GRAM_MAX] - at[i]);
     }
     return out;
 }

@@ -91,7 +91,8 @@ static int enforce(sa_req *q)
     if ((flags & SA_R_DRAFT) && !sa_sess_available(q->r)) {
         /* the session store is the database: when that is down, say so
          * rather than that the wizard is not configured */
-        if (!sa_db(q) || apr_dbd_check_conn(q->dbd->driver, q->p, q->dbd->handle) != APR_SUCCESS) {
+        if (sa_sess_failed(q->r) || !sa_db(q)
+            || apr_dbd_check_conn(q->dbd->driver, q->p, q->dbd->handle) != APR_SUCCESS) {
             return sent(sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "draft_db_down"));
         }
         return sent(no_draft_session(q));
@@ -148,6 +149,16 @@ static int dispatch(request_rec *r, const sa_route *const *tables, int ntables,
         sa_login_save(q);
     }
     return rv;
+}
+
+/* The wizard's session is loaded here, before mod_session's own fixups
+ * hook loads it, so that a load that fails is seen (sa_sess_preload). */
+static int secaction_fixups(request_rec *r)
+{
+    if (r->handler && strcmp(r->handler, "secaction") == 0) {
+        sa_sess_preload(r);
+    }
+    return DECLINED;
 }
 
 static int secaction_handler(request_rec *r)
@@ -215,6 +226,7 @@ static void secaction_register_hooks(apr_pool_t *p)
     ap_hook_optional_fn_retrieve(secaction_optional_fns, NULL, NULL, APR_HOOK_MIDDLE);
     /* before mod_watchdog's post_config, which starts the workers registered */
     ap_hook_post_config(secaction_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_fixups(secaction_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(secaction_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

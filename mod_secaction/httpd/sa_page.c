@@ -11,6 +11,7 @@
 #include "util_cookies.h"
 #include "mod_session.h"
 #include "sa_page.h"
+#include "sa_storage.h"
 #include "sa_token.h"
 
 APLOG_USE_MODULE(secaction);
@@ -21,6 +22,7 @@ static APR_OPTIONAL_FN_TYPE(ap_session_load) *session_load;
 static APR_OPTIONAL_FN_TYPE(ap_session_get) *session_get;
 static APR_OPTIONAL_FN_TYPE(ap_session_set) *session_set;
 static APR_OPTIONAL_FN_TYPE(ap_session_save) *session_save;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
 
 void sa_page_retrieve_fns(void)
 {
@@ -28,15 +30,78 @@ void sa_page_retrieve_fns(void)
     session_get = APR_RETRIEVE_OPTIONAL_FN(ap_session_get);
     session_set = APR_RETRIEVE_OPTIONAL_FN(ap_session_set);
     session_save = APR_RETRIEVE_OPTIONAL_FN(ap_session_save);
+    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
 }
+
+/* Set when loading the request's session failed: the session then stays
+ * unavailable for the whole request (the pages say the service is busy,
+ * and nothing is taken for a new start). */
+#define SESS_FAILED_NOTE "secaction-session-failed"
 
 static session_rec *session(request_rec *r)
 {
     session_rec *z = NULL;
-    if (!session_load || session_load(r, &z) != APR_SUCCESS) {
+    if (!session_load || apr_table_get(r->notes, SESS_FAILED_NOTE)) {
+        return NULL;
+    }
+    if (session_load(r, &z) != APR_SUCCESS) {
+        apr_table_setn(r->notes, SESS_FAILED_NOTE, "1");
         return NULL;
     }
     return z;
+}
+
+int sa_sess_failed(request_rec *r)
+{
+    return apr_table_get(r->notes, SESS_FAILED_NOTE) != NULL;
+}
+
+/* The value of a cookie of before that after no longer has (NULL if none). */
+static const char *cookie_taken(apr_pool_t *p, const char *before, const char *after)
+{
+    char *all = apr_pstrdup(p, before), *last, *c;
+    for (c = apr_strtok(all, ";", &last); c; c = apr_strtok(NULL, ";", &last)) {
+        const char *eq;
+        while (*c == ' ') {
+            c++;
+        }
+        if ((eq = strchr(c, '=')) != NULL && !(after && strstr(after, c))) {
+            return eq + 1;
+        }
+    }
+    return NULL;
+}
+
+/* A failed read of the draft does not always look like one: apr-util's
+ * pgsql driver answers a sequential SELECT that failed (the server gone, a
+ * refused table) with no rows, so mod_session_dbd loads a blank session;
+ * and it takes the session cookie out of the request as it reads it, so a
+ * second load in the request (mod_session's own fixups hook runs one) finds
+ * no cookie at all.  The module therefore loads the session first, from a
+ * fixups hook of its own, and when a cookie was taken but the session is
+ * blank asks the database itself (a query that reports its errors) whether
+ * that session is stored: an error, or a stored row the load did not see,
+ * make the session unavailable for the request instead of a new start. */
+void sa_sess_preload(request_rec *r)
+{
+    const char *before = apr_table_get(r->headers_in, "Cookie"), *key, **row;
+    session_rec *z;
+    ap_dbd_t *dbd;
+    apr_status_t rv;
+    if (!before || !(z = session(r)) || !apr_is_empty_table(z->entries)
+        || !(key = cookie_taken(r->pool, before, apr_table_get(r->headers_in, "Cookie")))) {
+        return;
+    }
+    dbd = dbd_acquire ? dbd_acquire(r) : NULL;
+    row = dbd ? sa_db_row(r->pool, dbd, SA_Q_SESSION_STORED, 2, (const char *[]){
+                              key, apr_psprintf(r->pool, "%" APR_TIME_T_FMT, apr_time_now()) }, &rv)
+              : NULL;
+    if (!row || strcmp(row[0], "0") != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SALOG(045)
+                      "mod_secaction: the draft session could not be read (%s)",
+                      row ? "stored, but loaded blank" : "database unavailable");
+        apr_table_setn(r->notes, SESS_FAILED_NOTE, "1");
+    }
 }
 
 int sa_sess_available(request_rec *r)

@@ -62,6 +62,9 @@ static const sa_stmt statements[] = {
     /* mod_session_dbd never removes expired sessions (expiry in microseconds) */
     { SA_Q_SESSION_PURGE,
       "DELETE FROM session WHERE expiry <> 0 AND expiry < %lld" },
+    /* whether a draft session mod_session_dbd found blank is stored (sa_page.c) */
+    { SA_Q_SESSION_STORED,
+      "SELECT COUNT(*) FROM session WHERE key = %s AND (expiry = 0 OR expiry > %lld)" },
 };
 
 void sa_storage_prepare_table(server_rec *s, const sa_stmt *table, apr_size_t n)

@@ -25,8 +25,9 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODULE = os.path.join(TOP, "mod_secaction", ".libs", "mod_secaction.so")
 PG_PORT = int(os.environ.get("SA_PG_PORT", "55432"))
 PG_ADMIN = "host=127.0.0.1 port=%d user=secaction password=secaction" % PG_PORT
-# this run's sites: var/test/run-<pid>/<backend>-<port>
-RUN_DIR = os.path.join(TOP, "var", "test", "run-%d" % os.getpid())
+# this run's sites: var/test/run-<pid>/<backend>-<port> (var/: see
+# genconf.runtime(), a folder of its own when the checkout is not reachable)
+RUN_DIR = os.path.join(genconf.runtime()[0], "test", "run-%d" % os.getpid())
 BACKENDS = [b for b in os.environ.get("SA_BACKENDS", "sqlite3,pgsql").split(",") if b]
 
 
@@ -242,7 +243,7 @@ def pytest_sessionstart(session):
     """Each run starts with no sites left from an earlier one (they are kept
     after a run, for reading their logs, until the next run).  A run that is
     still going (another pytest on this checkout) keeps its folder."""
-    top = os.path.join(TOP, "var", "test")
+    top = os.path.dirname(RUN_DIR)
     os.makedirs(top, exist_ok=True)
     for name in os.listdir(top):
         pid = name[4:] if name.startswith("run-") else ""
