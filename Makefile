@@ -76,9 +76,10 @@ UNIT_DEPS_test_kv       := mod_secaction/core/sa_kv.c
 UNIT_DEPS_test_search   := mod_secaction/core/sa_search.c mod_secaction/core/sa_validate.c
 UNIT_DEPS_test_csv      := mod_secaction/core/sa_csv.c
 UNIT_DEPS_test_catalog  := mod_secaction/core/sa_catalog.c mod_secaction/core/sa_validate.c
-UNIT_DEPS_test_postal   := mod_secaction/core/sa_postal.c mod_secaction/core/sa_form.c mod_secaction/core/sa_validate.c
+UNIT_DEPS_test_postal   := mod_secaction/core/sa_postal.c mod_secaction/core/sa_csv.c mod_secaction/core/sa_form.c mod_secaction/core/sa_validate.c
 UNIT_DEPS_test_policy   := mod_secaction/core/sa_policy.c
 UNIT_DEPS_test_text     := mod_secaction/core/sa_text.c
+UNIT_DEPS_test_houjin   := mod_secaction/core/sa_houjin.c mod_secaction/core/sa_csv.c mod_secaction/core/sa_validate.c
 .SECONDEXPANSION:
 build/unit/%: tests/unit/%.c $$(UNIT_DEPS_%) $(HEADERS) $(FLAVOUR)
 	@mkdir -p build/unit

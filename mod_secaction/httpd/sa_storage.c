@@ -6,6 +6,7 @@
 #include "apr_strings.h"
 #include "apr_optional.h"
 #include "sa_storage.h"
+#include "sa_corpdata.h"
 #include "sa_decl_store.h"
 #include "sa_session.h"
 #include "sa_links.h"
@@ -86,6 +87,7 @@ int sa_storage_prepare(server_rec *s)
     sa_links_register(s);
     sa_admin_register(s);
     sa_public_register(s);
+    sa_corpdata_register(s);
     return 1;
 }
 
