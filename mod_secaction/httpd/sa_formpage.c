@@ -44,7 +44,7 @@ int sa_form_read(sa_req *q)
         apr_brigade_flatten(pair->value, buf, &size);
         buf[size] = '\0';
         /* a NUL inside, or bytes that are not UTF-8: not a form a browser sent */
-        if (strlen(buf) != size || sa_text_status_of(buf, 1) == SA_TEXT_BAD_UTF8
+        if (strlen(buf) != size || !sa_utf8_valid(buf)
             || sa_text_status_of(pair->name, 0) != SA_TEXT_OK) {
             return HTTP_BAD_REQUEST;
         }
