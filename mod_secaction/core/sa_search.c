@@ -31,12 +31,21 @@ static char *remove_all(apr_pool_t *p, char *s, const char *word)
 
 const char *sa_search_key(apr_pool_t *p, const char *s)
 {
-    char *k = sa_search_fold(p, s);
+    char *k = sa_search_fold(p, s), *again;
     int i;
-    for (i = 0; legal_forms[i]; i++) {
-        remove_all(p, k, legal_forms[i]);
+    /* a removal can bring together what folds once more (ス, ㈲, ゙ gives ズ):
+     * fold and remove until nothing changes, so that a key is its own key
+     * (each round that changes anything makes the key shorter) */
+    for (;;) {
+        for (i = 0; legal_forms[i]; i++) {
+            remove_all(p, k, legal_forms[i]);
+        }
+        again = sa_search_fold(p, k);
+        if (!strcmp(again, k)) {
+            return k;
+        }
+        k = again;
     }
-    return k;
 }
 
 /* Length in bytes of the UTF-8 sequence starting with c. */
