@@ -1,5 +1,5 @@
 """Integration harness: a real httpd with the module from the build tree,
-real mod_dbd (SQLite or PostgreSQL), real mod_session, and bin/sa-sendmail
+real mod_dbd (SQLite or PostgreSQL), real mod_session, and build/sa-sendmail
 writing mail files — all on loopback.  Each Site gets its own config tree,
 database and mail folder under var/test/."""
 import email
