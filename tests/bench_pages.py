@@ -47,6 +47,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -107,10 +108,7 @@ class Site:
     def __init__(self, driver):
         self.driver = driver
         self.root = os.path.join(VAR, driver)
-        old = os.path.join(self.root, "run", "httpd.conf")
-        if os.path.exists(os.path.join(self.root, "run", "httpd.pid")):    # a broken run's
-            subprocess.run(["/usr/sbin/apache2", "-f", old, "-k", "stop"], check=False)
-            time.sleep(2)
+        stop_httpd(os.path.join(self.root, "run", "httpd.pid"))     # a broken run's
         shutil.rmtree(self.root, ignore_errors=True)
         self.run = os.path.join(self.root, "run")
         self.htdocs = os.path.join(self.run, "htdocs")
@@ -154,14 +152,9 @@ class Site:
         raise BenchError("httpd did not start: " + self.error_log()[-2000:])
 
     def stop(self):
-        if not self.up:
-            return
-        subprocess.run(["/usr/sbin/apache2", "-f", self.conf, "-k", "stop"], check=False)
-        pidfile = os.path.join(self.run, "httpd.pid")
-        deadline = time.time() + 15
-        while os.path.exists(pidfile) and time.time() < deadline:
-            time.sleep(0.1)
-        self.up = False
+        if self.up:
+            stop_httpd(os.path.join(self.run, "httpd.pid"))
+            self.up = False
 
     def error_log(self):
         try:
@@ -218,6 +211,21 @@ class Site:
 
     def mails(self):
         return [n for n in os.listdir(self.maildir) if n.endswith(".eml")]
+
+
+def stop_httpd(pidfile):
+    """SIGTERM to the parent named by pidfile (what apache2 -k stop sends,
+    without reading a configuration that may no longer load); waits until
+    it is gone."""
+    try:
+        with open(pidfile) as f:
+            pid = int(f.read().strip())
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        return
+    deadline = time.time() + 15
+    while time.time() < deadline and os.path.exists("/proc/%d" % pid):
+        time.sleep(0.1)
 
 
 def psql(args, db="postgres"):
