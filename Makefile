@@ -42,7 +42,13 @@ FLAVOUR := build/flavour-$(if $(SAN),sanitize,plain)
 
 .PHONY: all deps run stop test test-run unit integration bench clean db
 
-all: $(SO)
+all: $(SO) build/sa-sendmail
+
+# The development mail program (tools/sa_sendmail.c): one small process a
+# mail, run by the server for every mail it sends in tests and benchmarks.
+build/sa-sendmail: tools/sa_sendmail.c
+	@mkdir -p build
+	$(CC) -std=gnu11 -O2 $(WARN) -o $@ $<
 
 # Installs the Debian packages that are missing (nothing else is touched).
 deps:
@@ -86,7 +92,7 @@ build/unit/%: tests/unit/%.c $$(UNIT_DEPS_%) $(HEADERS) $(FLAVOUR)
 	$(CC) -std=gnu11 -g -O1 $(WARN) $(SAN) -Imod_secaction/core $(APR_CF) $(XML_CF) -o $@ $< $(UNIT_DEPS_$*) \
 	  $(APR_LIBS) $(XML_LIBS) -lcrypto -lcmocka
 
-unit: $(UNIT_TESTS)
+unit: $(UNIT_TESTS) build/sa-sendmail
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; (cd $(TOP) && $$t) || rc=1; done; exit $$rc
 
 # --- run ------------------------------------------------------------------

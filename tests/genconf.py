@@ -45,9 +45,10 @@ DBINIT = {
 
 
 # What httpd's children (www-data) and the test PostgreSQL (postgres) open
-# at run time besides the runtime folder: the sendmail program, the logo
-# files under templates/, and what the module reads at start-up.
-SHARED = ("bin", "templates", "data")
+# at run time besides the runtime folder: the development sendmail program
+# (build/sa-sendmail), the logo files under templates/, and what the module
+# reads at start-up.
+SHARED = ("bin", "templates", "data", os.path.join("build", "sa-sendmail"))
 SERVICE_USERS = ("www-data", "postgres")
 
 
@@ -62,10 +63,15 @@ def _reachable(user):
 
 
 def _readable_copy(src, dst):
-    """dst anew as a copy of src that every user may read."""
+    """dst anew as a copy of src (a folder or a file) that every user may read."""
     tmp = "%s.new-%d" % (dst, os.getpid())
     shutil.rmtree(tmp, ignore_errors=True)
-    shutil.copytree(src, tmp, symlinks=False)
+    os.makedirs(os.path.dirname(dst), mode=0o755, exist_ok=True)
+    if os.path.isdir(src):
+        shutil.copytree(src, tmp, symlinks=False)
+    else:
+        shutil.copy2(src, tmp)
+        os.chmod(tmp, 0o755)
     for dirpath, dirs, files in os.walk(tmp):
         os.chmod(dirpath, 0o755)
         for f in files:
@@ -75,7 +81,10 @@ def _readable_copy(src, dst):
     if os.path.exists(dst):
         os.rename(dst, old)
     os.rename(tmp, dst)
-    shutil.rmtree(old, ignore_errors=True)
+    if os.path.isdir(old):
+        shutil.rmtree(old, ignore_errors=True)
+    elif os.path.exists(old):
+        os.remove(old)
 
 
 def runtime():

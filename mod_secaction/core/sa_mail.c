@@ -6,10 +6,12 @@
 #include "sa_token.h"
 
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 
 #include <apr_base64.h>
 #include <apr_file_io.h>
+#include <apr_portable.h>
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
 #include <apr_time.h>
@@ -615,18 +617,6 @@ const char *sa_mail_build(apr_pool_t *p, const char *from, const char *to,
 /* ------------------------------------------------------------------------
  * Handing a message to the sendmail program. */
 
-/* Runs in the forked child when exec fails; its stderr is the server's
- * error log, and the parent then sees exit status 255. */
-static void child_errfn(apr_pool_t *pool, apr_status_t err, const char *description)
-{
-    apr_file_t *f;
-    char buf[120];
-
-    if (apr_file_open_stderr(&f, pool) == APR_SUCCESS)
-        apr_file_printf(f, "sa_sendmail: %s: %s\n", description,
-                        apr_strerror(err, buf, sizeof(buf)));
-}
-
 static const char **sendmail_argv(apr_pool_t *p, const char *const *argv,
                                   const char *from, const char *to)
 {
@@ -646,24 +636,54 @@ static const char **sendmail_argv(apr_pool_t *p, const char *const *argv,
     return a;
 }
 
-static apr_status_t sendmail_spawn(apr_pool_t *sp, const char **args, apr_file_t *in,
-                                   apr_proc_t *proc)
+/* Starts the program with the message file as its standard input and the
+ * server's standard output and error (the error log).  posix_spawn (a
+ * vfork and exec) rather than apr_proc_create's fork: a server child is a
+ * large process with many threads, and a fork copies its page tables and
+ * makes its memory copy-on-write until the exec, a cost paid for every
+ * mail.  An exec that fails is reported here (ENOENT, EACCES). */
+static apr_status_t sendmail_spawn(const char **args, apr_file_t *in, apr_proc_t *proc)
 {
-    /* APR_PROGRAM passes exactly this environment: nothing of the server's,
-     * but a PATH so that sendmail wrappers find their helpers. */
-    static const char *const env[] = {
+    /* exactly this environment: nothing of the server's, but a PATH so
+     * that sendmail wrappers find their helpers */
+    static char *const env[] = {
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL
     };
-    apr_procattr_t *attr;
+    apr_os_file_t fd;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none, dflt;
+    pid_t pid;
     apr_status_t rv;
+    int rc;
 
-    if ((rv = apr_procattr_create(&attr, sp)) != APR_SUCCESS
-        || (rv = apr_procattr_child_in_set(attr, in, NULL)) != APR_SUCCESS
-        || (rv = apr_procattr_cmdtype_set(attr, APR_PROGRAM)) != APR_SUCCESS
-        || (rv = apr_procattr_error_check_set(attr, 1)) != APR_SUCCESS
-        || (rv = apr_procattr_child_errfn_set(attr, child_errfn)) != APR_SUCCESS)
+    if ((rv = apr_os_file_get(&fd, in)) != APR_SUCCESS)
         return rv;
-    return apr_proc_create(proc, args[0], args, env, attr, sp);
+    sigemptyset(&none);
+    sigemptyset(&dflt);
+    sigaddset(&dflt, SIGPIPE);
+    sigaddset(&dflt, SIGCHLD);
+    sigaddset(&dflt, SIGHUP);
+    sigaddset(&dflt, SIGTERM);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    /* the server's threads block signals and ignore some: the program
+     * starts with none blocked and these at their defaults */
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &dflt);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawn_file_actions_adddup2(&fa, fd, 0);
+    if (rc == 0 && fd != 0)
+        rc = posix_spawn_file_actions_addclose(&fa, fd);
+    if (rc == 0)
+        rc = posix_spawn(&pid, args[0], &fa, &at, (char *const *)args, env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (rc != 0)
+        return APR_FROM_OS_ERROR(rc);
+    memset(proc, 0, sizeof(*proc));
+    proc->pid = pid;
+    return APR_SUCCESS;
 }
 
 /* The whole message in a file of its own, read from its start: the
@@ -758,8 +778,7 @@ static apr_status_t sendmail_result(apr_pool_t *p, apr_proc_t *proc, const char 
                          apr_psprintf(p, "%s: killed by signal %d", prog, code));
     if (code != 0)
         return send_fail(p, err, APR_EGENERAL,
-                         apr_psprintf(p, "%s: exit status %d%s", prog, code,
-                                      code == 255 ? " (or exec failed: see stderr)" : ""));
+                         apr_psprintf(p, "%s: exit status %d", prog, code));
     return APR_SUCCESS;
 }
 
@@ -793,8 +812,7 @@ apr_status_t sa_sendmail(apr_pool_t *p, const char *const *argv,
         return send_fail(p, err, rv, apr_psprintf(p, "%s: %s", what,
                                                   apr_strerror(rv, ebuf, sizeof(ebuf))));
     }
-    memset(&proc, 0, sizeof(proc));
-    rv = sendmail_spawn(sp, sendmail_argv(sp, argv, from, to), in, &proc);
+    rv = sendmail_spawn(sendmail_argv(sp, argv, from, to), in, &proc);
     if (rv != APR_SUCCESS) {
         apr_pool_destroy(sp);
         return send_fail(p, err, rv, apr_psprintf(p, "cannot start %s: %s", argv[0],

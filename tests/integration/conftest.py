@@ -1,5 +1,5 @@
 """Integration harness: a real httpd with the module from the build tree,
-real mod_dbd (SQLite or PostgreSQL), real mod_session, and bin/sa-sendmail
+real mod_dbd (SQLite or PostgreSQL), real mod_session, and build/sa-sendmail
 writing mail files — all on loopback.  Each Site gets its own config tree,
 database and mail folder under var/test/."""
 import email
@@ -235,6 +235,28 @@ def new_site():
     for s in made:
         s.stop()
         check_error_log(s)
+
+
+def session_text(site):
+    """Every stored wizard session as text: mod_session's urlencoded pairs
+    decoded, and the module's packed tables ('*' and base64url of
+    NUL-ended keys and values) unpacked, so that a test looking for a
+    secret in the table sees it whatever the encoding."""
+    import base64
+    import urllib.parse
+    out = []
+    for row in site.sql("SELECT * FROM session"):
+        out.append("\t".join(row))
+        for cell in row:
+            for k, v in urllib.parse.parse_qsl(cell, keep_blank_values=True):
+                out.append("%s=%s" % (k, v))
+                if v.startswith("*"):
+                    try:
+                        raw = base64.urlsafe_b64decode(v[1:] + "=" * (-len(v[1:]) % 4))
+                        out.append(raw.decode("utf-8", "replace").replace("\0", "\t"))
+                    except ValueError:
+                        out.append(v)
+    return "\n".join(out)
 
 
 def unique_email():

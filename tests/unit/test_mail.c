@@ -1,5 +1,5 @@
 /* Unit tests of sa_token.c and sa_mail.c.  Run from the repository root:
- * the sendmail tests use bin/sa-sendmail. */
+ * the sendmail tests use build/sa-sendmail (tools/sa_sendmail.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -515,7 +515,7 @@ static char *slurp(const char *path)
 static int setup_maildir(void **state)
 {
     char tmpl[] = "/tmp/test_mail_dir.XXXXXX";
-    if (setup(state) != 0 || !realpath("bin/sa-sendmail", sendmail_path) || !mkdtemp(tmpl))
+    if (setup(state) != 0 || !realpath("build/sa-sendmail", sendmail_path) || !mkdtemp(tmpl))
         return -1;
     maildir = apr_pstrcat(pool, tmpl, "/mail", NULL);   /* sa-sendmail creates it */
     return 0;
@@ -581,7 +581,7 @@ static void test_sendmail_failures(void **state)
 {
     const char *false_argv[] = { "/bin/false", NULL };
     const char *missing_argv[] = { "/nonexistent/sendmail", "-t", NULL };
-    const char *relative_argv[] = { "bin/sa-sendmail", "--maildir", maildir, NULL };
+    const char *relative_argv[] = { "build/sa-sendmail", "--maildir", maildir, NULL };
     const char *bare_argv[] = { "sendmail", NULL };
     const char *empty_argv[] = { NULL };
     const char *ok_argv[] = { sendmail_path, "--maildir", maildir, NULL };
