@@ -4,7 +4,8 @@
 #   make stop   stop that httpd
 #   make test   unit tests, then integration tests on SQLite and PostgreSQL,
 #               then browser tests (headless Chromium; screenshots in var/screenshots)
-#   make bench  benchmarks (ratios against a baseline in the same run)
+#   make bench  benchmarks (ratios against a baseline in the same run;
+#               make bench-search: the public search at 1M rows; make bench-rss)
 
 SHELL      := /bin/bash
 TOP        := $(abspath .)
@@ -16,7 +17,7 @@ PYTHON     ?= /usr/bin/python3
 DEBIAN_PKGS := apache2 apache2-utils apache2-dev libaprutil1-dbd-sqlite3 libaprutil1-dbd-pgsql exim4-daemon-light \
                libxml2-dev libssl-dev sqlite3 libcmocka-dev pkg-config \
                python3 python3-pytest python3-requests postgresql curl \
-               chromium chromium-driver python3-selenium fonts-ipafont-gothic
+               chromium chromium-driver python3-selenium fonts-ipafont-gothic wrk
 
 # core/: plain C on APR, libxml2 and OpenSSL (unit-tested alone);
 # httpd/: the glue that includes httpd's headers.
@@ -41,7 +42,13 @@ FLAVOUR := build/flavour-$(if $(SAN),sanitize,plain)
 
 .PHONY: all deps run stop test test-run unit integration bench clean db
 
-all: $(SO)
+all: $(SO) build/sa-sendmail
+
+# The development mail program (tools/sa_sendmail.c): one small process a
+# mail, run by the server for every mail it sends in tests and benchmarks.
+build/sa-sendmail: tools/sa_sendmail.c
+	@mkdir -p build
+	$(CC) -std=gnu11 -O2 $(WARN) -o $@ $<
 
 # Installs the Debian packages that are missing (nothing else is touched).
 deps:
@@ -83,22 +90,23 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,build/unit/%,$(wildcard tests/unit/test_
 # Each test links only the core files it exercises.
 UNIT_DEPS_test_validate := mod_secaction/core/sa_validate.c mod_secaction/core/sa_form.c
 UNIT_DEPS_test_tmpl     := mod_secaction/core/sa_tmpl.c
-UNIT_DEPS_test_mail     := mod_secaction/core/sa_mail.c mod_secaction/core/sa_token.c
+UNIT_DEPS_test_mail     := mod_secaction/core/sa_mail.c mod_secaction/core/sa_token.c mod_secaction/core/sa_buf.c
 UNIT_DEPS_test_state    := mod_secaction/core/sa_state.c
 UNIT_DEPS_test_kv       := mod_secaction/core/sa_kv.c
 UNIT_DEPS_test_search   := mod_secaction/core/sa_search.c mod_secaction/core/sa_validate.c
 UNIT_DEPS_test_csv      := mod_secaction/core/sa_csv.c
 UNIT_DEPS_test_catalog  := mod_secaction/core/sa_catalog.c mod_secaction/core/sa_validate.c
-UNIT_DEPS_test_postal   := mod_secaction/core/sa_postal.c mod_secaction/core/sa_form.c mod_secaction/core/sa_validate.c
+UNIT_DEPS_test_postal   := mod_secaction/core/sa_postal.c mod_secaction/core/sa_csv.c mod_secaction/core/sa_form.c mod_secaction/core/sa_validate.c
 UNIT_DEPS_test_policy   := mod_secaction/core/sa_policy.c
 UNIT_DEPS_test_text     := mod_secaction/core/sa_text.c
+UNIT_DEPS_test_houjin   := mod_secaction/core/sa_houjin.c mod_secaction/core/sa_csv.c mod_secaction/core/sa_validate.c
 .SECONDEXPANSION:
 build/unit/%: tests/unit/%.c $$(UNIT_DEPS_%) $(HEADERS) $(FLAVOUR)
 	@mkdir -p build/unit
 	$(CC) -std=gnu11 -g -O1 $(WARN) $(SAN) -Imod_secaction/core $(APR_CF) $(XML_CF) -o $@ $< $(UNIT_DEPS_$*) \
 	  $(APR_LIBS) $(XML_LIBS) -lcrypto -lcmocka
 
-unit: $(UNIT_TESTS)
+unit: $(UNIT_TESTS) build/sa-sendmail
 	@rc=0; for t in $(UNIT_TESTS); do echo "== $$t"; (cd $(TOP) && $$t) || rc=1; done; exit $$rc
 
 # --- run ------------------------------------------------------------------
@@ -122,7 +130,7 @@ test-run: all unit
 	SA_SANITIZE=$(SANITIZE) $(PYTHON) -m pytest -q -ra tests/integration tests/browser; rc=$$?; tests/pg.sh stop; exit $$rc
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all build/sa-hashbench
 	@tests/bench.sh
 
 # make fuzz (libFuzzer targets of the core) and make soak (load and fault

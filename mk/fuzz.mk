@@ -13,7 +13,7 @@
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
-FUZZ_ALL     := form validate kana mail tmpl catalog csv
+FUZZ_ALL     := form validate kana mail tmpl catalog csv search houjin
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 # clang, and the runtime that holds libFuzzer (only recommended by clang)
 FUZZ_PKGS    := clang libclang-rt-dev
@@ -30,10 +30,12 @@ FUZZ_CORE              := mod_secaction/core
 FUZZ_DEPS_form         := $(FUZZ_CORE)/sa_form.c $(FUZZ_CORE)/sa_validate.c $(FUZZ_CORE)/sa_kv.c
 FUZZ_DEPS_validate     := $(FUZZ_CORE)/sa_validate.c
 FUZZ_DEPS_kana         := $(FUZZ_CORE)/sa_validate.c
-FUZZ_DEPS_mail         := $(FUZZ_CORE)/sa_mail.c $(FUZZ_CORE)/sa_token.c
+FUZZ_DEPS_mail         := $(FUZZ_CORE)/sa_mail.c $(FUZZ_CORE)/sa_token.c $(FUZZ_CORE)/sa_buf.c
 FUZZ_DEPS_tmpl         := $(FUZZ_CORE)/sa_tmpl.c
 FUZZ_DEPS_catalog      := $(FUZZ_CORE)/sa_catalog.c $(FUZZ_CORE)/sa_validate.c
 FUZZ_DEPS_csv          := $(FUZZ_CORE)/sa_csv.c
+FUZZ_DEPS_search       := $(FUZZ_CORE)/sa_search.c $(FUZZ_CORE)/sa_validate.c
+FUZZ_DEPS_houjin       := $(FUZZ_CORE)/sa_houjin.c $(FUZZ_CORE)/sa_csv.c $(FUZZ_CORE)/sa_validate.c
 
 FUZZ_BINS := $(addprefix build/fuzz/fuzz_,$(FUZZ_TARGETS))
 

@@ -5,10 +5,9 @@ mod_secaction/httpd/sa_public.c: the rarest gram's counts, the page, the
 capped count), with parameters bound as the module binds them, so that the
 planner knows no more than it does.
 
-    python3 tests/bench_explain.py [sqlite3] [pgsql] [--proposed] [--generic]
+    python3 tests/bench_explain.py [sqlite3] [pgsql] [--generic]
 
---proposed: the statements proposed instead (PROPOSED below); --generic:
-PostgreSQL's generic plans (plan_cache_mode = force_generic_plan).
+--generic: PostgreSQL's generic plans (plan_cache_mode = force_generic_plan).
 
 SQLite: EXPLAIN QUERY PLAN and the median time of 5 runs (Python's sqlite3
 on the system's libsqlite3, the library apr-util's driver uses).
@@ -16,7 +15,7 @@ PostgreSQL (tests/bench_pg.sh must be running): PREPAREd with the
 parameter types apr-util's pgsql driver gives (%s text, %lld bigint),
 executed 6 times so that the plan cache has chosen between the custom and
 the generic plan, then EXPLAIN (ANALYZE, BUFFERS) EXECUTE.
-The statements are copied from sa_public.c: keep them in step."""
+The statements are built like sa_public.c's search_sql(): keep them in step."""
 import os
 import re
 import sqlite3
@@ -29,52 +28,43 @@ import bench_search as bs  # noqa: E402
 
 COLS = ("l.declaration_id, l.declaration_no, l.name, l.pref, l.city, l.jsic_major,"
         " l.level, l.declared_at")
-FILTERS = (" AND (%s = '' OR l.pref = %s) AND (%s = '' OR l.jsic_major = %s)"
-           " AND (CAST(%lld AS INTEGER) = 0 OR l.level = CAST(%lld AS INTEGER))")
-NAME_FROM = (" FROM listing_gram g JOIN public_listing l ON l.declaration_id = g.declaration_id"
-             " WHERE g.gram = %s AND l.search_text LIKE %s ESCAPE '\\'")
-STATEMENTS = {
-    "list": "SELECT " + COLS + " FROM public_listing l WHERE l.declaration_id < %lld" + FILTERS
-            + " ORDER BY l.declaration_id DESC LIMIT %lld",
-    "list_count": "SELECT COUNT(*) FROM (SELECT 1 FROM public_listing l WHERE 1 = 1" + FILTERS
-                  + " LIMIT %lld) t",
-    "name": "SELECT " + COLS + NAME_FROM + " AND g.declaration_id < %lld" + FILTERS
-            + " ORDER BY g.declaration_id DESC LIMIT %lld",
-    "name_count": "SELECT COUNT(*) FROM (SELECT 1" + NAME_FROM + FILTERS + " LIMIT %lld) t",
-    "gram_count": "SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s LIMIT %lld) t",
-}
-# The statements proposed in the benchmark's report: one variant per filter
-# (no "(%s = '' OR ...)"), the prefecture tested on listing_gram's own pref
-# column (index listing_gram_pref), counts of a one-gram key (1 or 2
-# characters: the gram is the key) from the gram index alone, the page's
-# keyset bound on both sides of the join, a gram sample of 200.
-P_NAME_FROM = (" FROM listing_gram g JOIN public_listing l ON l.declaration_id = g.declaration_id"
-               " WHERE g.gram = %s")
-PROPOSED = {
-    "p_list": "SELECT " + COLS + " FROM public_listing l WHERE l.declaration_id < %lld"
-              " ORDER BY l.declaration_id DESC LIMIT %lld",
-    "p_list_pref": "SELECT " + COLS + " FROM public_listing l WHERE l.pref = %s"
-                   " AND l.declaration_id < %lld ORDER BY l.declaration_id DESC LIMIT %lld",
-    "p_list_count": "SELECT COUNT(*) FROM (SELECT 1 FROM public_listing LIMIT %lld) t",
-    "p_list_pref_count": "SELECT COUNT(*) FROM (SELECT 1 FROM public_listing WHERE pref = %s"
-                         " LIMIT %lld) t",
-    "p_name": "SELECT " + COLS + P_NAME_FROM + " AND g.declaration_id < %lld"
-              " AND l.declaration_id < %lld AND l.search_text LIKE %s ESCAPE '\\'"
-              " ORDER BY g.declaration_id DESC LIMIT %lld",
-    "p_name_pref": "SELECT " + COLS + P_NAME_FROM + " AND g.pref = %s AND g.declaration_id < %lld"
-                   " AND l.declaration_id < %lld AND l.search_text LIKE %s ESCAPE '\\'"
-                   " ORDER BY g.declaration_id DESC LIMIT %lld",
-    "p_name_count": "SELECT COUNT(*) FROM (SELECT 1" + P_NAME_FROM
-                    + " AND l.search_text LIKE %s ESCAPE '\\' LIMIT %lld) t",
-    "p_name_pref_count": "SELECT COUNT(*) FROM (SELECT 1" + P_NAME_FROM + " AND g.pref = %s"
-                         " AND l.search_text LIKE %s ESCAPE '\\' LIMIT %lld) t",
-    "p_gram_count": "SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s"
-                    " LIMIT %lld) t",
-    "p_gram_pref_count": "SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s"
-                         " AND pref = %s LIMIT %lld) t",
-}
-P_SAMPLE = 1001    # the rarest gram from counts capped like the page's count
-GRAM_SAMPLE, PAGE_ROWS, COUNT_CAP = 5000, 20, 1000
+# sa_public.c's variants: one statement per combination of what a query has
+Q_NAME, Q_LIKE, Q_PREF, Q_JSIC, Q_LEVEL, Q_COUNT = 1, 2, 4, 8, 16, 32
+GRAM_COUNT = "SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s LIMIT %lld) t"
+GRAM_PREF_COUNT = ("SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s AND pref = %s"
+                   " LIMIT %lld) t")
+
+
+def search_sql(v):
+    """sa_public.c's search_sql(v)."""
+    name, count = v & Q_NAME, v & Q_COUNT
+    listing = not name or not count or (v & (Q_LIKE | Q_JSIC | Q_LEVEL))
+    ident = "g.declaration_id" if name else "l.declaration_id"
+    return "".join([
+        "SELECT COUNT(*) FROM (SELECT 1" if count else "SELECT " + COLS,
+        " FROM listing_gram g" if name else " FROM public_listing l",
+        " JOIN public_listing l ON l.declaration_id = g.declaration_id" if name and listing else "",
+        " WHERE g.gram = %s" if name else " WHERE 1 = 1",
+        (" AND g.pref = %s" if name else " AND l.pref = %s") if v & Q_PREF else "",
+        "" if count else " AND " + ident + " < %lld" + (" AND l.declaration_id < %lld" if name else ""),
+        " AND l.search_text LIKE %s ESCAPE '\\'" if v & Q_LIKE else "",
+        " AND l.jsic_major = %s" if v & Q_JSIC else "",
+        " AND l.level = %lld" if v & Q_LEVEL else "",
+        " LIMIT %lld) t" if count else " ORDER BY " + ident + " DESC LIMIT %lld",
+    ])
+
+
+def statements():
+    out = {"gram_count": GRAM_COUNT, "gram_pref_count": GRAM_PREF_COUNT}
+    for v in range(64):
+        if not (v & Q_LIKE and not v & Q_NAME):
+            out["search_%02d" % v] = search_sql(v)
+    return out
+
+
+STATEMENTS = statements()
+PAGE_ROWS, COUNT_CAP = 20, 1000
+GRAM_SAMPLE = COUNT_CAP + 1
 BEFORE_MAX = str(2 ** 63 - 1)
 
 
@@ -92,13 +82,14 @@ def placeholders(sql, style):
 
 
 def query_grams(key):
-    """sa_search_query_grams: the key itself (one character) or its distinct pairs."""
-    if len(key) == 1:
+    """sa_search_query_grams: the key itself (up to three characters) or its
+    distinct runs of three."""
+    if len(key) <= 3:
         return [key]
     out = []
-    for i in range(len(key) - 1):
-        if key[i:i + 2] not in out:
-            out.append(key[i:i + 2])
+    for i in range(len(key) - 2):
+        if key[i:i + 3] not in out:
+            out.append(key[i:i + 3])
     return out
 
 
@@ -108,65 +99,32 @@ def like_of(key):
 
 def module_calls(params, key, gram_counts):
     """The statements (name, args) the module runs for a query, given a
-    function that counts a gram's postings (for the choice of the rarest)."""
+    function that counts a gram's postings in a prefecture or anywhere."""
     pref = params.get("pref", "")
-    f = [pref, pref, "", "", "0", "0"]
+    before = params.get("before", BEFORE_MAX)
+    grams = query_grams(key) if key else []
     calls, gram = [], None
-    if key:
-        best = None
-        for g in query_grams(key)[:8]:
-            n = gram_counts(g)
-            calls.append(("gram_count", [g, str(GRAM_SAMPLE)]))
-            if best is None or n < best[1]:
-                best = (g, n)
-            if n == 0:
-                break
-        gram = best[0]
-    before = params.get("before", BEFORE_MAX)
-    if gram:
-        calls.append(("name", [gram, like_of(key), before] + f + [str(PAGE_ROWS)]))
-        calls.append(("name_count", [gram, like_of(key)] + f + [str(COUNT_CAP + 1)]))
-    else:
-        calls.append(("list", [before] + f + [str(PAGE_ROWS)]))
-        calls.append(("list_count", f + [str(COUNT_CAP + 1)]))
-    return calls
-
-
-def proposed_calls(params, key, gram_counts):
-    """The statements of the proposal for a query (gram_counts(g, pref)
-    counts a gram's postings, in the prefecture when given, up to P_SAMPLE)."""
-    pref = params.get("pref", "")
-    before = params.get("before", BEFORE_MAX)
-    cap = str(COUNT_CAP + 1)
-    if not key:
-        if pref:
-            return [("p_list_pref", [pref, before, str(PAGE_ROWS)]), ("p_list_pref_count", [pref, cap])]
-        return [("p_list", [before, str(PAGE_ROWS)]), ("p_list_count", [cap])]
-    grams = query_grams(key)
-    like = like_of(key)
-    page = (("p_name_pref", None) if pref else ("p_name", None))[0]
-    calls = []
     if len(grams) == 1:
         gram = grams[0]
-        count = ("p_gram_pref_count", [gram, pref, cap]) if pref else ("p_gram_count", [gram, cap])
-    else:
+    elif grams:
         best = None
         for g in grams[:8]:
             n = gram_counts(g, pref)
-            calls.append(("p_gram_pref_count", [g, pref, str(P_SAMPLE)]) if pref
-                         else ("p_gram_count", [g, str(P_SAMPLE)]))
+            calls.append(("gram_pref_count", [g, pref, str(GRAM_SAMPLE)]) if pref
+                         else ("gram_count", [g, str(GRAM_SAMPLE)]))
             if best is None or n < best[1]:
                 best = (g, n)
             if n == 0:
                 break
         gram = best[0]
-        count = (("p_name_pref_count", [gram, pref, like, cap]) if pref
-                 else ("p_name_count", [gram, like, cap]))
-    if page == "p_name_pref":
-        calls.append((page, [gram, pref, before, before, like, str(PAGE_ROWS)]))
-    else:
-        calls.append((page, [gram, before, before, like, str(PAGE_ROWS)]))
-    calls.append(count)
+    v = ((Q_NAME if gram else 0) | (Q_LIKE if len(key) > 3 else 0) | (Q_PREF if pref else 0))
+    for c in (0, Q_COUNT):
+        args = ([gram] if gram else []) + ([pref] if pref else [])
+        if not c:
+            args += [before] + ([before] if gram else [])
+        args += [like_of(key)] if v & Q_LIKE else []
+        args.append(str(COUNT_CAP + 1 if c else PAGE_ROWS))
+        calls.append(("search_%02d" % (v | c), args))
     return calls
 
 
@@ -179,10 +137,9 @@ def queries():
 
 # --- SQLite -------------------------------------------------------------------------
 
-def sqlite_report(path, proposed=False):
+def sqlite_report(path):
     db = sqlite3.connect(path)
-    table = PROPOSED if proposed else STATEMENTS
-    prepared = {k: placeholders(v, "sqlite")[0] for k, v in table.items()}
+    prepared = {k: placeholders(v, "sqlite")[0] for k, v in STATEMENTS.items()}
     print("== SQLite %s (%s)" % (sqlite3.sqlite_version, path))
     for name, sql in prepared.items():
         plan = db.execute("EXPLAIN QUERY PLAN " + sql, [None] * sql.count("?")).fetchall()
@@ -199,17 +156,15 @@ def sqlite_report(path, proposed=False):
         best.sort()
         return best[2] * 1000, rows
 
-    def gram_counts(g, pref=None):
-        if proposed:
-            if pref:
-                return int(db.execute(prepared["p_gram_pref_count"], [g, pref, str(P_SAMPLE)]).fetchone()[0])
-            return int(db.execute(prepared["p_gram_count"], [g, str(P_SAMPLE)]).fetchone()[0])
+    def gram_counts(g, pref):
+        if pref:
+            return int(db.execute(prepared["gram_pref_count"], [g, pref, str(GRAM_SAMPLE)]).fetchone()[0])
         return int(db.execute(prepared["gram_count"], [g, str(GRAM_SAMPLE)]).fetchone()[0])
 
     for label, params, key in queries():
         total = 0.0
         print("-- %s  %s" % (label, params))
-        calls = (proposed_calls if proposed else module_calls)(params, key, gram_counts)
+        calls = module_calls(params, key, gram_counts)
         for name, args in calls:
             ms, rows = timed(name, args)
             total += ms
@@ -221,27 +176,27 @@ def sqlite_report(path, proposed=False):
 
 # --- PostgreSQL ---------------------------------------------------------------------
 
-def pg_report(dbname, proposed=False, generic=False):
+def pg_report(dbname, generic=False):
     lines = ["SET client_min_messages = warning;"]
     if generic:
         lines.append("SET plan_cache_mode = force_generic_plan;")
-    for name, sql in (PROPOSED if proposed else STATEMENTS).items():
+    for name, sql in STATEMENTS.items():
         text, types = placeholders(sql, "pg")
         lines.append("PREPARE %s (%s) AS %s;" % (name, ", ".join(types), text))
 
     def lit(v):
         return "'" + v.replace("'", "''") + "'"
 
-    def gram_counts(g, pref=None):
-        cond = " AND pref = %s" % lit(pref) if pref and proposed else ""
+    def gram_counts(g, pref):
+        cond = " AND pref = %s" % lit(pref) if pref else ""
         out = bs.psql(["-c", "SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s%s"
-                             " LIMIT %d) t" % (lit(g), cond, P_SAMPLE if proposed else GRAM_SAMPLE)],
+                             " LIMIT %d) t" % (lit(g), cond, GRAM_SAMPLE)],
                       db=dbname)
         return int(out.strip())
 
     for label, params, key in queries():
         lines.append("\\echo '-- %s  %s'" % (label, str(params).replace("'", "")))
-        calls = (proposed_calls if proposed else module_calls)(params, key, gram_counts)
+        calls = module_calls(params, key, gram_counts)
         for name, args in calls:
             call = "EXECUTE %s (%s)" % (name, ", ".join(lit(a) for a in args))
             lines += ["\\o /dev/null"] + [call + ";"] * 6 + ["\\o"]
@@ -252,20 +207,19 @@ def pg_report(dbname, proposed=False, generic=False):
                           "-qAtX", "-v", "ON_ERROR_STOP=1", "-d", dbname, "-f", "-"],
                          input="\n".join(lines) + "\n", env=env, capture_output=True,
                          text=True, check=True).stdout
-    print("== PostgreSQL (%s)%s%s" % (dbname, " proposed statements" if proposed else "",
-                                        ", generic plans" if generic else ""))
+    print("== PostgreSQL (%s)%s" % (dbname, ", generic plans" if generic else ""))
     print(out)
 
 
 def main():
     args = sys.argv[1:]
-    proposed, generic = "--proposed" in args, "--generic" in args
+    generic = "--generic" in args
     which = [a for a in args if not a.startswith("--")] or ["sqlite3", "pgsql"]
     if "sqlite3" in which:
         path = os.path.join(bs.SEED_DIR, "sqlite-%d-s%d.sqlite" % (bs.ROWS, bs.SEED))
-        sqlite_report(path, proposed)
+        sqlite_report(path)
     if "pgsql" in which:
-        pg_report("secaction_bench_%d_s%d" % (bs.ROWS, bs.SEED), proposed, generic)
+        pg_report("secaction_bench_%d_s%d" % (bs.ROWS, bs.SEED), generic)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,19 @@ integration tests.
 With --admin-user, it also writes RUN/admin.htpasswd (the password file of
 the secretariat's console, see write_admin_htpasswd) with the password read
 from the first line of FILE.
+
+    python3 tests/genconf.py --runtime
+
+prints the folder for runtime files and the folder of the files httpd's
+children read (see runtime()), one a line, for the shell scripts.
 """
 import argparse
+import hashlib
 import os
 import pwd
+import shutil
 import subprocess
+import sys
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -34,6 +42,77 @@ DBINIT = {
     "sqlite3": "DBDMin 1\nDBDKeep 8\nDBDMax 16",
     "pgsql": "DBDMin 0\nDBDKeep 2\nDBDMax 8",
 }
+
+
+# What httpd's children (www-data) and the test PostgreSQL (postgres) open
+# at run time besides the runtime folder: the development sendmail program
+# (build/sa-sendmail), the logo files under templates/, and what the module
+# reads at start-up.
+SHARED = ("bin", "templates", "data", os.path.join("build", "sa-sendmail"))
+SERVICE_USERS = ("www-data", "postgres")
+
+
+def _reachable(user):
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return True
+    probe = os.path.join(TOP, "templates", "messages.txt")
+    return subprocess.run(["runuser", "-u", user, "--", "test", "-r", probe], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode == 0
+
+
+def _readable_copy(src, dst):
+    """dst anew as a copy of src (a folder or a file) that every user may read."""
+    tmp = "%s.new-%d" % (dst, os.getpid())
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(os.path.dirname(dst), mode=0o755, exist_ok=True)
+    if os.path.isdir(src):
+        shutil.copytree(src, tmp, symlinks=False)
+    else:
+        shutil.copy2(src, tmp)
+        os.chmod(tmp, 0o755)
+    for dirpath, dirs, files in os.walk(tmp):
+        os.chmod(dirpath, 0o755)
+        for f in files:
+            path = os.path.join(dirpath, f)
+            os.chmod(path, 0o755 if os.stat(path).st_mode & 0o100 else 0o644)
+    old = "%s.old-%d" % (dst, os.getpid())
+    if os.path.exists(dst):
+        os.rename(dst, old)
+    os.rename(tmp, dst)
+    if os.path.isdir(old):
+        shutil.rmtree(old, ignore_errors=True)
+    elif os.path.exists(old):
+        os.remove(old)
+
+
+def runtime():
+    """(var, share): the folder of runtime files (databases, mail, logs:
+    normally the checkout's var/) and the folder holding bin/, templates/
+    and data/ for the service accounts (normally the checkout).
+
+    As root, when www-data or postgres cannot read the checkout (a clone in
+    root's home, say), both are a folder of this checkout's own under
+    /var/tmp (secaction-<hash of the checkout's path>): runtime files go
+    there and SHARED is copied there, readable, anew in each process tree.
+    Nothing outside the checkout changes permissions.  SA_STAGE=1 stages
+    even when the checkout is reachable (the tests of the staging do)."""
+    if os.environ.get("SA_RUNTIME_VAR"):
+        return os.environ["SA_RUNTIME_VAR"], os.environ["SA_RUNTIME_SHARE"]
+    var, share = os.path.join(TOP, "var"), TOP
+    stage = os.environ.get("SA_STAGE") == "1" or (
+        os.geteuid() == 0 and not all(_reachable(u) for u in SERVICE_USERS))
+    if stage:
+        var = "/var/tmp/secaction-%s" % hashlib.sha1(TOP.encode()).hexdigest()[:12]
+        share = os.path.join(var, "share")
+        os.makedirs(share, exist_ok=True)
+        os.chmod(var, 0o755)
+        os.chmod(share, 0o755)
+        for d in SHARED:
+            _readable_copy(os.path.join(TOP, d), os.path.join(share, d))
+    os.environ["SA_RUNTIME_VAR"], os.environ["SA_RUNTIME_SHARE"] = var, share
+    return var, share
 
 
 def give_to_httpd_user(paths):
@@ -71,7 +150,7 @@ def write_admin_htpasswd(run_dir, user, password):
 def render(port, run, maildir, driver, dbparams, loglevel="warn", extra="", owned=()):
     text = open(os.path.join(TOP, "conf", "httpd.conf.in"), encoding="utf-8").read()
     subst = {
-        "TOP": TOP, "PORT": str(port), "RUN": run, "LOGLEVEL": loglevel,
+        "TOP": TOP, "SHARE": runtime()[1], "PORT": str(port), "RUN": run, "LOGLEVEL": loglevel,
         "USER": give_to_httpd_user(list(owned) + [maildir]),
         "MODULE": os.path.join(TOP, "mod_secaction", ".libs", "mod_secaction.so"),
         "MPM": MPM[driver], "DBDRIVER": driver, "DBPARAMS": dbparams,
@@ -83,6 +162,9 @@ def render(port, run, maildir, driver, dbparams, loglevel="warn", extra="", owne
 
 
 def main():
+    if sys.argv[1:] == ["--runtime"]:
+        print("\n".join(runtime()))
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--port", required=True)

@@ -1,6 +1,8 @@
 #!/bin/bash
 # A throwaway PostgreSQL server for the integration tests, on
 # 127.0.0.1:${SA_PG_PORT:-55432} with its files under ${SA_PG_DIR:-var/pg}
+# (var/: the runtime folder of tests/genconf.py --runtime, which is a folder
+# of its own when the postgres account cannot reach the checkout)
 # and the extra server options ${SA_PG_OPTS} (the soak runs and the search
 # benchmark run servers of their own through this script).
 #   tests/pg.sh start | stop | status | url
@@ -9,7 +11,13 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 port=${SA_PG_PORT:-55432}
-base=${SA_PG_DIR:-$top/var/pg}
+if [ -n "${SA_PG_DIR:-}" ]; then
+  base=$SA_PG_DIR
+  reach=1
+else
+  base=$(python3 "$top/tests/genconf.py" --runtime | sed -n 1p)/pg
+  reach=
+fi
 data=$base/data
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -n "$bindir" ] || { echo "pg.sh: PostgreSQL server binaries not found (apt-get install postgresql)" >&2; exit 1; }
@@ -21,7 +29,7 @@ as_pg() {
 
 case ${1:-} in
   start)
-    "$top/tests/reach.sh" postgres www-data
+    [ -z "$reach" ] || "$top/tests/reach.sh" postgres www-data
     mkdir -p "$base"
     [ "$(id -u)" = 0 ] && chown postgres:postgres "$base"
     if [ ! -f "$data/PG_VERSION" ]; then

@@ -5,7 +5,9 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 port=${2:-8080}
-var=$top/var
+# the runtime folder: the checkout's var/, or a folder of its own when
+# httpd's children cannot reach the checkout (tests/genconf.py --runtime)
+var=$(python3 "$top/tests/genconf.py" --runtime | sed -n 1p)
 run=$var/run
 conf=$run/httpd.conf
 db=$var/db/secaction.sqlite
@@ -29,7 +31,6 @@ gen_conf() {
 
 case ${1:-} in
   start)
-    "$top/tests/reach.sh" www-data
     mkdir -p "$run/htdocs" "$var/db" "$maildir"
     "$top/bin/sa-dbinit" sqlite3 "$db"
     admin_password

@@ -48,6 +48,7 @@
 #include "sa_validate.h"
 #include "sa_search.h"
 #include "sa_text.h"
+#include "sa_dbtool.h"
 
 #ifndef SA_SEED_DATA_DIR
 #define SA_SEED_DATA_DIR "data"
@@ -59,7 +60,6 @@
 #define DECL_BATCH 32
 #define LIST_BATCH 128
 #define GRAM_BATCH 512
-#define LOG_MAX    10           /* statements for 1, 2, 4 .. 512 rows */
 
 /* --- randomness --------------------------------------------------------- */
 
@@ -652,97 +652,6 @@ static void make_row(apr_pool_t *p, const world_t *w, uint64_t seed, apr_int64_t
 
 /* --- the database ---------------------------------------------------------------- */
 
-typedef struct {
-    const apr_dbd_driver_t *drv;
-    apr_dbd_t *h;
-    apr_pool_t *pool;
-    int pg;
-} db_t;
-
-static void die_db(db_t *db, int rv, const char *what)
-{
-    const char *e = apr_dbd_error(db->drv, db->h, rv);
-    fprintf(stderr, "sa-seed: %s: %s\n", what, e && *e ? e : "database error");
-    exit(75);
-}
-
-static void exec_sql(db_t *db, const char *sql)
-{
-    int n, rv = apr_dbd_query(db->drv, db->h, &n, sql);
-    if (rv) {
-        die_db(db, rv, sql);
-    }
-}
-
-/* The first column of the first row of sql ("" when none). */
-static const char *scalar(db_t *db, apr_pool_t *p, const char *sql)
-{
-    apr_dbd_results_t *res = NULL;
-    apr_dbd_row_t *row = NULL;
-    const char *v = NULL;
-    int rv = apr_dbd_select(db->drv, p, db->h, &res, sql, 0);
-    if (rv) {
-        die_db(db, rv, sql);
-    }
-    while (apr_dbd_get_row(db->drv, p, res, &row, -1) == 0) {
-        if (!v) {
-            const char *e = apr_dbd_get_entry(db->drv, row, 0);
-            v = apr_pstrdup(p, e ? e : "");
-        }
-    }
-    return v ? v : "";
-}
-
-/* A multi-row INSERT: head VALUES tuple, tuple, ... prepared for each
- * power-of-two count of rows up to max, as needed. */
-typedef struct {
-    const char *name, *head, *tuple;
-    int ncols, max;
-    apr_dbd_prepared_t *st[LOG_MAX];
-} batch_t;
-
-static apr_dbd_prepared_t *batch_stmt(db_t *db, batch_t *b, int lg)
-{
-    if (!b->st[lg]) {
-        int rows = 1 << lg, i, rv;
-        apr_size_t tl = strlen(b->tuple), hl = strlen(b->head);
-        char *sql = apr_palloc(db->pool, hl + 8 + (tl + 2) * (apr_size_t)rows + 1), *at = sql;
-        memcpy(at, b->head, hl); at += hl;
-        memcpy(at, " VALUES ", 8); at += 8;
-        for (i = 0; i < rows; i++) {
-            if (i) {
-                *at++ = ','; *at++ = ' ';
-            }
-            memcpy(at, b->tuple, tl); at += tl;
-        }
-        *at = '\0';
-        rv = apr_dbd_prepare(db->drv, db->pool, db->h, sql,
-                             apr_psprintf(db->pool, "sa_seed_%s_%d", b->name, rows), &b->st[lg]);
-        if (rv) {
-            die_db(db, rv, apr_psprintf(db->pool, "prepare the INSERT of %d %s rows", rows, b->name));
-        }
-    }
-    return b->st[lg];
-}
-
-/* Inserts nrows rows whose values follow each other in args. */
-static void batch_insert(db_t *db, apr_pool_t *p, batch_t *b, const char **args, int nrows)
-{
-    while (nrows > 0) {
-        int lg = 0, rows, rv, n;
-        while ((2 << lg) <= nrows && (2 << lg) <= b->max) {
-            lg++;
-        }
-        rows = 1 << lg;
-        rv = apr_dbd_pquery(db->drv, p, db->h, &n, batch_stmt(db, b, lg), rows * b->ncols, args);
-        if (rv) {
-            die_db(db, rv, apr_psprintf(p, "insert %d %s rows", rows, b->name));
-        }
-        args += rows * b->ncols;
-        nrows -= rows;
-    }
-}
-
 static batch_t decl_batch = {
     "declaration",
     "INSERT INTO declaration (id, submission_key, state, level, kind, corp_no, corp_name, corp_kana,"
@@ -752,20 +661,20 @@ static batch_t decl_batch = {
     " email_key, updated_at, version, login_failures, login_last_failure, login_locked_until)",
     "(%lld, %s, 'accepted', %lld, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
     " %s, %s, %s, %s, %s, %lld, %s, %s, %s, %s, %s, %s, %s, %lld, %lld, %lld, %s, %lld, 2, 0, 0, 0)",
-    DECL_NCOLS, DECL_BATCH, { 0 }
+    DECL_NCOLS, DECL_BATCH, { 0 }, NULL
 };
 static batch_t list_batch = {
     "listing",
     "INSERT INTO public_listing (declaration_id, declaration_no, name, pref, city, jsic_major,"
     " level, declared_at, search_text)",
     "(%lld, %s, %s, %s, %s, %s, %lld, %lld, %s)",
-    LIST_NCOLS, LIST_BATCH, { 0 }
+    LIST_NCOLS, LIST_BATCH, { 0 }, NULL
 };
 static batch_t gram_batch = {
     "gram",
     "INSERT INTO listing_gram (gram, declaration_id, pref)",
     "(%s, %lld, %s)",
-    3, GRAM_BATCH, { 0 }
+    3, GRAM_BATCH, { 0 }, NULL
 };
 
 /* Numbers already used by rows the module made (seeded ones cannot clash:
@@ -1046,7 +955,7 @@ static double seconds_since(apr_time_t t0)
 int main(int argc, const char *const *argv)
 {
     apr_pool_t *pool, *chunk;
-    db_t db = { 0 };
+    db_t db = { "sa-seed", NULL, NULL, NULL, 0 };
     world_t w = { 0 };
     sa_refdata *ref;
     const char *err, *driver, *params, *datadir = getenv("SA_DATA_DIR");
@@ -1114,17 +1023,7 @@ int main(int argc, const char *const *argv)
     w.end = end_of_span();
     w.total = n;
 
-    apr_dbd_init(pool);
-    if ((rv = apr_dbd_get_driver(pool, driver, &db.drv)) != APR_SUCCESS) {
-        fprintf(stderr, "sa-seed: no apr_dbd driver '%s' (libaprutil1-dbd-%s)\n", driver, driver);
-        return 69;
-    }
-    if ((rv = apr_dbd_open_ex(db.drv, pool, params, &db.h, &err)) != APR_SUCCESS) {
-        fprintf(stderr, "sa-seed: cannot open the database: %s\n", err ? err : "unknown error");
-        return 69;
-    }
-    db.pool = pool;
-    db.pg = !strcmp(driver, "pgsql");
+    db_open(&db, pool, driver, params);
     if (apr_atoi64(scalar(&db, pool, "SELECT COALESCE(MAX(version), 0) FROM schema_version")) < 6) {
         fprintf(stderr, "sa-seed: the schema is older than version 6 (run bin/sa-dbinit first)\n");
         return 65;

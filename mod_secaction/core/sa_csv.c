@@ -55,3 +55,53 @@ const char *sa_csv_line(apr_pool_t *p, const char *const *fields, int n)
     memcpy(line + o, "\r\n", 3);
     return line;
 }
+
+int sa_csv_split(char *s, char **f, int max, const char **why)
+{
+    int n = 0;
+
+    for (;;) {
+        char *field;
+        if (*s == '"') {
+            char *w = ++s;
+            field = s;
+            for (;;) {
+                if (*s == '\0') {
+                    *why = "a quoted column is not closed";
+                    return -1;
+                }
+                if (*s == '"') {
+                    if (s[1] == '"') {
+                        *w++ = '"';
+                        s += 2;
+                        continue;
+                    }
+                    s++;
+                    break;
+                }
+                *w++ = *s++;
+            }
+            if (*s != ',' && *s != '\0') {
+                *why = "text after the closing quote of a column";
+                return -1;
+            }
+            *w = '\0';               /* w < s: the separator is still there */
+        }
+        else {
+            field = s;
+            while (*s && *s != ',') {
+                if (*s == '"') {
+                    *why = "a quote inside an unquoted column";
+                    return -1;
+                }
+                s++;
+            }
+        }
+        if (n < max)
+            f[n] = field;
+        n++;
+        if (*s == '\0')
+            return n;
+        *s++ = '\0';
+    }
+}

@@ -1,6 +1,7 @@
 /* urlencoded tables (see sa_kv.h). */
 #include <apr_strings.h>
 #include <apr_lib.h>
+#include <apr_encode.h>
 #include "sa_kv.h"
 
 static void put_escaped(char **o, const char *s)
@@ -77,6 +78,71 @@ apr_table_t *sa_kv_decode(apr_pool_t *p, const char *s)
                            unescape(p, eq + 1, n - (apr_size_t)(eq - s) - 1));
         }
         s = amp ? amp + 1 : NULL;
+    }
+    return t;
+}
+
+#define PACK_MARK '*'
+
+const char *sa_kv_pack(apr_pool_t *p, const apr_table_t *t)
+{
+    const apr_array_header_t *a = apr_table_elts(t);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)a->elts;
+    apr_size_t len = 0, off = 0, out_len = 0;
+    char *raw, *out;
+    int i;
+
+    for (i = 0; i < a->nelts; i++) {
+        len += strlen(e[i].key) + strlen(e[i].val ? e[i].val : "") + 2;
+    }
+    raw = apr_palloc(p, len + 1);
+    for (i = 0; i < a->nelts; i++) {
+        apr_size_t k = strlen(e[i].key) + 1, v = strlen(e[i].val ? e[i].val : "") + 1;
+        memcpy(raw + off, e[i].key, k);
+        memcpy(raw + off + k, e[i].val ? e[i].val : "", v);
+        off += k + v;
+    }
+    /* 4 characters per 3 bytes, the mark and the NUL */
+    out = apr_palloc(p, (len + 2) / 3 * 4 + 2);
+    out[0] = PACK_MARK;
+    if (apr_encode_base64(out + 1, raw, (apr_ssize_t)len, APR_ENCODE_BASE64URL, &out_len)
+        != APR_SUCCESS) {
+        out_len = 0;
+    }
+    out[1 + out_len] = '\0';
+    return out;
+}
+
+apr_table_t *sa_kv_unpack(apr_pool_t *p, const char *s)
+{
+    apr_table_t *t;
+    apr_size_t n = 0, len, off = 0;
+    char *raw;
+
+    if (!s || *s != PACK_MARK) {
+        return sa_kv_decode(p, s);
+    }
+    t = apr_table_make(p, 24);
+    len = strlen(s + 1);
+    raw = apr_palloc(p, len / 4 * 3 + 4);
+    if (apr_decode_base64_binary((unsigned char *)raw, s + 1, (apr_ssize_t)len,
+                                 APR_ENCODE_NONE, &n) != APR_SUCCESS) {
+        return t;
+    }
+    /* the keys and values are used where they lie: each ends with its NUL */
+    while (off < n) {
+        const char *k = raw + off, *v;
+        const char *end = memchr(k, '\0', n - off);
+        if (!end || (apr_size_t)(end + 1 - raw) >= n) {
+            break;
+        }
+        v = end + 1;
+        end = memchr(v, '\0', n - (apr_size_t)(v - raw));
+        if (!end) {
+            break;
+        }
+        apr_table_addn(t, k, v);
+        off = (apr_size_t)(end + 1 - raw);
     }
     return t;
 }

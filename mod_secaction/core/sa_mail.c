@@ -2,13 +2,16 @@
  * message to a sendmail-compatible program.  Core file: APR, APR-util and
  * OpenSSL (through sa_token) only. */
 #include "sa_mail.h"
+#include "sa_buf.h"
 #include "sa_token.h"
 
 #include <signal.h>
+#include <spawn.h>
 #include <string.h>
 
 #include <apr_base64.h>
 #include <apr_file_io.h>
+#include <apr_portable.h>
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
 #include <apr_time.h>
@@ -25,43 +28,11 @@
 #define SA_POLL_MAX_USEC   (50 * 1000)
 
 /* ------------------------------------------------------------------------
- * A growable string in a pool. */
+ * The message is built in a growable string (sa_buf.h). */
 
-typedef struct {
-    apr_pool_t *p;
-    char *s;
-    apr_size_t len, cap;
-} sbuf;
-
-static void sb_init(sbuf *b, apr_pool_t *p, apr_size_t cap)
+static void sb_str(sa_buf *b, const char *s)
 {
-    b->p = p;
-    b->cap = cap < 64 ? 64 : cap;
-    b->s = apr_palloc(p, b->cap);
-    b->len = 0;
-    b->s[0] = '\0';
-}
-
-static void sb_add(sbuf *b, const char *s, apr_size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        apr_size_t cap = b->cap * 2;
-        char *ns;
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        ns = apr_palloc(b->p, cap);
-        memcpy(ns, b->s, b->len);
-        b->s = ns;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-static void sb_str(sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
+    sa_buf_add(b, s, strlen(s));
 }
 
 /* ------------------------------------------------------------------------
@@ -432,16 +403,16 @@ const char *sa_mail_tmpl_compile_file(apr_pool_t *p, const char *path, sa_mail_t
 static const char *fill_range(apr_pool_t *p, const sa_mail_tmpl *t, int from, int to,
                               const apr_table_t *vals)
 {
-    sbuf b;
+    sa_buf b;
     const char *v;
     int i;
 
-    sb_init(&b, p, 256);
+    sa_buf_init(&b, p, 256);
     for (i = from; i < to; i++) {
         const tnode *n = &t->nodes[i];
         v = n->kind == T_TEXT || n->kind == T_END || !vals ? NULL : apr_table_get(vals, n->s);
         switch (n->kind) {
-        case T_TEXT:   sb_add(&b, n->s, n->len); break;
+        case T_TEXT:   sa_buf_add(&b, n->s, n->len); break;
         case T_VAR:    if (v) sb_str(&b, v); break;
         case T_IF:     if (!v || !*v) i = n->jump; break;
         case T_UNLESS: if (v && *v) i = n->jump; break;
@@ -463,7 +434,7 @@ void sa_mail_tmpl_fill(apr_pool_t *p, const sa_mail_tmpl *t, const apr_table_t *
 /* ------------------------------------------------------------------------
  * Message building. */
 
-static void b64_add(sbuf *b, const unsigned char *s, apr_size_t n)
+static void b64_add(sa_buf *b, const unsigned char *s, apr_size_t n)
 {
     char tmp[4 * ((SA_B64_LINE_BYTES + 2) / 3) + 1];
 
@@ -484,9 +455,9 @@ const char *sa_mail_encode_header(apr_pool_t *p, const char *value)
     const unsigned char *s = (const unsigned char *)(value ? value : "");
     apr_size_t len = strlen((const char *)s), pos = 0, k, i;
     unsigned char chunk[SA_EW_MAX_BYTES];
-    sbuf b;
+    sa_buf b;
 
-    sb_init(&b, p, len * 2 + 32);
+    sa_buf_init(&b, p, len * 2 + 32);
     while (pos < len) {
         apr_size_t n = 0;
         while (pos < len && n + (k = char_len(s + pos, len - pos)) <= SA_EW_MAX_BYTES) {
@@ -580,7 +551,7 @@ static char *body_crlf(apr_pool_t *p, const char *body, apr_size_t *outlen)
     return out;
 }
 
-static void body_base64(sbuf *b, const char *s, apr_size_t len)
+static void body_base64(sa_buf *b, const char *s, apr_size_t len)
 {
     apr_size_t pos, n;
 
@@ -591,7 +562,7 @@ static void body_base64(sbuf *b, const char *s, apr_size_t len)
     }
 }
 
-static void header(sbuf *b, const char *name, const char *value)
+static void header(sa_buf *b, const char *name, const char *value)
 {
     sb_str(b, name);
     sb_str(b, ": ");
@@ -614,7 +585,7 @@ const char *sa_mail_build(apr_pool_t *p, const char *from, const char *to,
     const char *why, *mid, *subj;
     apr_size_t blen;
     char *crlf;
-    sbuf b;
+    sa_buf b;
 
     if (err)
         *err = NULL;
@@ -627,7 +598,7 @@ const char *sa_mail_build(apr_pool_t *p, const char *from, const char *to,
     crlf = body_crlf(p, body ? body : "", &blen);
     subj = subject && *subject ? sa_mail_encode_header(p, subject) : NULL;
 
-    sb_init(&b, p, blen * 4 / 3 + 1024);
+    sa_buf_init(&b, p, blen * 4 / 3 + 1024);
     header(&b, "From", from);
     header(&b, "To", to);
     sb_str(&b, subj ? "Subject: " : "Subject:");
@@ -645,18 +616,6 @@ const char *sa_mail_build(apr_pool_t *p, const char *from, const char *to,
 
 /* ------------------------------------------------------------------------
  * Handing a message to the sendmail program. */
-
-/* Runs in the forked child when exec fails; its stderr is the server's
- * error log, and the parent then sees exit status 255. */
-static void child_errfn(apr_pool_t *pool, apr_status_t err, const char *description)
-{
-    apr_file_t *f;
-    char buf[120];
-
-    if (apr_file_open_stderr(&f, pool) == APR_SUCCESS)
-        apr_file_printf(f, "sa_sendmail: %s: %s\n", description,
-                        apr_strerror(err, buf, sizeof(buf)));
-}
 
 static const char **sendmail_argv(apr_pool_t *p, const char *const *argv,
                                   const char *from, const char *to)
@@ -677,48 +636,84 @@ static const char **sendmail_argv(apr_pool_t *p, const char *const *argv,
     return a;
 }
 
-static apr_status_t sendmail_spawn(apr_pool_t *sp, const char **args, apr_proc_t *proc)
+/* Starts the program with the message file as its standard input and the
+ * server's standard output and error (the error log).  posix_spawn (a
+ * vfork and exec) rather than apr_proc_create's fork: a server child is a
+ * large process with many threads, and a fork copies its page tables and
+ * makes its memory copy-on-write until the exec, a cost paid for every
+ * mail.  An exec that fails is reported here (ENOENT, EACCES). */
+static apr_status_t sendmail_spawn(const char **args, apr_file_t *in, apr_proc_t *proc)
 {
-    /* APR_PROGRAM passes exactly this environment: nothing of the server's,
-     * but a PATH so that sendmail wrappers find their helpers. */
-    static const char *const env[] = {
+    /* exactly this environment: nothing of the server's, but a PATH so
+     * that sendmail wrappers find their helpers */
+    static char *const env[] = {
         "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", NULL
     };
-    apr_procattr_t *attr;
+    apr_os_file_t fd;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none, dflt;
+    pid_t pid;
     apr_status_t rv;
+    int rc;
 
-    if ((rv = apr_procattr_create(&attr, sp)) != APR_SUCCESS
-        || (rv = apr_procattr_io_set(attr, APR_FULL_BLOCK, APR_NO_PIPE, APR_NO_PIPE))
-           != APR_SUCCESS
-        || (rv = apr_procattr_cmdtype_set(attr, APR_PROGRAM)) != APR_SUCCESS
-        || (rv = apr_procattr_error_check_set(attr, 1)) != APR_SUCCESS
-        || (rv = apr_procattr_child_errfn_set(attr, child_errfn)) != APR_SUCCESS)
+    if ((rv = apr_os_file_get(&fd, in)) != APR_SUCCESS)
         return rv;
-    return apr_proc_create(proc, args[0], args, env, attr, sp);
+    sigemptyset(&none);
+    sigemptyset(&dflt);
+    sigaddset(&dflt, SIGPIPE);
+    sigaddset(&dflt, SIGCHLD);
+    sigaddset(&dflt, SIGHUP);
+    sigaddset(&dflt, SIGTERM);
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    /* the server's threads block signals and ignore some: the program
+     * starts with none blocked and these at their defaults */
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &dflt);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawn_file_actions_adddup2(&fa, fd, 0);
+    if (rc == 0 && fd != 0)
+        rc = posix_spawn_file_actions_addclose(&fa, fd);
+    if (rc == 0)
+        rc = posix_spawn(&pid, args[0], &fa, &at, (char *const *)args, env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (rc != 0)
+        return APR_FROM_OS_ERROR(rc);
+    memset(proc, 0, sizeof(*proc));
+    proc->pid = pid;
+    return APR_SUCCESS;
 }
 
-/* Writes all of msg, giving up at deadline (0 = never). */
-static apr_status_t write_all(apr_file_t *f, const char *msg, apr_size_t len,
-                              apr_time_t deadline)
+/* The whole message in a file of its own, read from its start: the
+ * program's standard input.  A pipe would hand the program whatever was
+ * written when the server's process died mid-write, and a sendmail takes
+ * an ended input as the end of the message; a file is complete before the
+ * program starts.  The file is unlinked at once (only this process and the
+ * program hold it) and readable by its owner only. */
+static apr_status_t message_file(apr_pool_t *sp, const char *msg, apr_file_t **f,
+                                 const char **what)
 {
+    const char *dir = NULL;
+    char *path;
+    apr_size_t len = strlen(msg);
+    apr_off_t start = 0;
     apr_status_t rv;
-    apr_size_t n;
 
-    while (len > 0) {
-        if (deadline) {
-            apr_interval_time_t left = deadline - apr_time_now();
-            if (left <= 0)
-                return APR_TIMEUP;
-            if ((rv = apr_file_pipe_timeout_set(f, left)) != APR_SUCCESS)
-                return rv;
-        }
-        n = len;
-        rv = apr_file_write(f, msg, &n);
-        msg += n;
-        len -= n;
-        if (rv != APR_SUCCESS)
-            return rv;
-    }
+    *what = "cannot find a folder for temporary files";
+    if ((rv = apr_temp_dir_get(&dir, sp)) != APR_SUCCESS)
+        return rv;
+    path = apr_pstrcat(sp, dir, "/secaction-mail-XXXXXX", NULL);
+    *what = "cannot create a temporary file";
+    if ((rv = apr_file_mktemp(f, path, APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE
+                              | APR_FOPEN_EXCL, sp)) != APR_SUCCESS)
+        return rv;
+    apr_file_remove(path, sp);
+    *what = "cannot write a temporary file";
+    if ((rv = apr_file_write_full(*f, msg, len, NULL)) != APR_SUCCESS
+        || (rv = apr_file_seek(*f, APR_SET, &start)) != APR_SUCCESS)
+        return rv;
     return APR_SUCCESS;
 }
 
@@ -762,23 +757,16 @@ static apr_status_t send_fail(apr_pool_t *p, const char **err, apr_status_t rv,
     return rv;
 }
 
-/* After the write: reap, then say why it failed, if it did. */
+/* Reaps the program, then says why it failed, if it did. */
 static apr_status_t sendmail_result(apr_pool_t *p, apr_proc_t *proc, const char *prog,
-                                    apr_status_t wrv, apr_time_t deadline,
-                                    apr_interval_time_t timeout, const char **err)
+                                    apr_time_t deadline, apr_interval_time_t timeout,
+                                    const char **err)
 {
     int code = 0;
     apr_exit_why_e why = APR_PROC_EXIT;
-    apr_status_t rv;
+    apr_status_t rv = wait_child(proc, deadline, &code, &why);
     char ebuf[120];
 
-    if (wrv == APR_TIMEUP) {
-        apr_proc_kill(proc, SIGKILL);
-        apr_proc_wait(proc, &code, &why, APR_WAIT);
-        rv = APR_TIMEUP;
-    }
-    else
-        rv = wait_child(proc, deadline, &code, &why);
     if (rv == APR_TIMEUP)
         return send_fail(p, err, rv, apr_psprintf(p, "%s: timed out after %s", prog,
                                                   interval_text(p, timeout)));
@@ -790,12 +778,7 @@ static apr_status_t sendmail_result(apr_pool_t *p, apr_proc_t *proc, const char 
                          apr_psprintf(p, "%s: killed by signal %d", prog, code));
     if (code != 0)
         return send_fail(p, err, APR_EGENERAL,
-                         apr_psprintf(p, "%s: exit status %d%s", prog, code,
-                                      code == 255 ? " (or exec failed: see stderr)" : ""));
-    /* exit 0 but it did not take the whole message: not delivered */
-    if (wrv != APR_SUCCESS)
-        return send_fail(p, err, wrv, apr_psprintf(p, "cannot write to %s: %s", prog,
-                                                   apr_strerror(wrv, ebuf, sizeof(ebuf))));
+                         apr_psprintf(p, "%s: exit status %d", prog, code));
     return APR_SUCCESS;
 }
 
@@ -804,10 +787,11 @@ apr_status_t sa_sendmail(apr_pool_t *p, const char *const *argv,
                          apr_interval_time_t timeout, const char **err)
 {
     apr_time_t deadline = timeout > 0 ? apr_time_now() + timeout : 0;
-    const char *why;
+    const char *why, *what;
     apr_pool_t *sp;
     apr_proc_t proc;
-    apr_status_t rv, wrv;
+    apr_file_t *in = NULL;
+    apr_status_t rv;
     char ebuf[120];
 
     if (err)
@@ -823,16 +807,19 @@ apr_status_t sa_sendmail(apr_pool_t *p, const char *const *argv,
 
     if ((rv = apr_pool_create(&sp, p)) != APR_SUCCESS)
         return send_fail(p, err, rv, "cannot create a pool");
-    memset(&proc, 0, sizeof(proc));
-    rv = sendmail_spawn(sp, sendmail_argv(sp, argv, from, to), &proc);
+    if ((rv = message_file(sp, msg, &in, &what)) != APR_SUCCESS) {
+        apr_pool_destroy(sp);
+        return send_fail(p, err, rv, apr_psprintf(p, "%s: %s", what,
+                                                  apr_strerror(rv, ebuf, sizeof(ebuf))));
+    }
+    rv = sendmail_spawn(sendmail_argv(sp, argv, from, to), in, &proc);
     if (rv != APR_SUCCESS) {
         apr_pool_destroy(sp);
         return send_fail(p, err, rv, apr_psprintf(p, "cannot start %s: %s", argv[0],
                                                   apr_strerror(rv, ebuf, sizeof(ebuf))));
     }
-    wrv = write_all(proc.in, msg, strlen(msg), deadline);
-    apr_file_close(proc.in);      /* EOF: the program may now finish */
-    rv = sendmail_result(p, &proc, argv[0], wrv, deadline, timeout, err);
+    apr_file_close(in);           /* the program holds its own copy */
+    rv = sendmail_result(p, &proc, argv[0], deadline, timeout, err);
     apr_pool_destroy(sp);
     return rv;
 }

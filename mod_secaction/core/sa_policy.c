@@ -72,3 +72,16 @@ int sa_pending_allowed_n(long pending_last_hour, int limit)
 {
     return pending_last_hour < limit;
 }
+
+sa_resend_verdict sa_resend_check(int provisional, apr_int64_t token_expires,
+                                  apr_int64_t keep_seconds, int mails, apr_int64_t last_mail,
+                                  apr_int64_t now, apr_int64_t *next_at)
+{
+    apr_int64_t next;
+    if (next_at) *next_at = 0;
+    if (!provisional) return SA_RESEND_DONE;
+    if (token_expires < now && now - token_expires > keep_seconds) return SA_RESEND_GONE;
+    next = last_mail + sa_mail_backoff(SA_RESEND_FIRST_WAIT, mails < 1 ? 1 : mails);
+    if (next_at) *next_at = next;
+    return now >= next ? SA_RESEND_OK : SA_RESEND_WAIT;
+}

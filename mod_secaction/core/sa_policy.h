@@ -58,4 +58,27 @@ apr_int64_t sa_mail_backoff(int base_seconds, int attempts);
  * how many it had in the last hour (sa_pending_allowed with a set limit). */
 int sa_pending_allowed_n(long pending_last_hour, int limit);
 
+/* 「確認メールを再送する」: an applicant asks for a fresh 受付確認 link.  The
+ * first resend may follow the last mail after SA_RESEND_FIRST_WAIT seconds,
+ * each further one waits twice as long (sa_mail_backoff, up to an hour), so
+ * the button cannot flood a mailbox.  A 仮申込み whose link expired keeps its
+ * data for keep_seconds after the expiry; until then it may be revived. */
+#define SA_RESEND_FIRST_WAIT 60
+
+typedef enum {
+    SA_RESEND_OK = 0,
+    SA_RESEND_WAIT,     /* too soon after the last mail: *next_at says when */
+    SA_RESEND_GONE,     /* expired longer ago than it is kept: start again */
+    SA_RESEND_DONE      /* no longer a 仮申込み (completed, or never stored) */
+} sa_resend_verdict;
+
+/* provisional: the declaration is a 仮申込み or an expired one (the
+ * caller maps its state; anything else gives DONE).  token_expires: when
+ * its current link expires; mails: 受付確認 mails sent so far (>= 1);
+ * last_mail: when the last was queued.  next_at (may be NULL) gets when a
+ * resend is allowed (0 for GONE and DONE). */
+sa_resend_verdict sa_resend_check(int provisional, apr_int64_t token_expires,
+                                  apr_int64_t keep_seconds, int mails, apr_int64_t last_mail,
+                                  apr_int64_t now, apr_int64_t *next_at);
+
 #endif

@@ -12,6 +12,7 @@
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include "sa_postal.h"
+#include "sa_csv.h"
 
 #define SA_POSTAL_COLS 15
 #define SA_POSTAL_BUF  (64 * 1024)   /* also the longest line accepted */
@@ -146,59 +147,6 @@ static int next_line(line_reader *r, char **line, apr_size_t *len, apr_status_t 
     }
 }
 
-/* Splits a CSV line in place.  Fields may be double-quoted (a doubled quote
- * inside stands for one).  Returns the number of columns (counting past
- * max, storing only max), or -1 with *why. */
-static int split_csv(char *s, char **f, int max, const char **why)
-{
-    int n = 0;
-
-    for (;;) {
-        char *field;
-        if (*s == '"') {
-            char *w = ++s;
-            field = s;
-            for (;;) {
-                if (*s == '\0') {
-                    *why = "a quoted column is not closed";
-                    return -1;
-                }
-                if (*s == '"') {
-                    if (s[1] == '"') {
-                        *w++ = '"';
-                        s += 2;
-                        continue;
-                    }
-                    s++;
-                    break;
-                }
-                *w++ = *s++;
-            }
-            if (*s != ',' && *s != '\0') {
-                *why = "text after the closing quote of a column";
-                return -1;
-            }
-            *w = '\0';               /* w < s: the separator is still there */
-        }
-        else {
-            field = s;
-            while (*s && *s != ',') {
-                if (*s == '"') {
-                    *why = "a quote inside an unquoted column";
-                    return -1;
-                }
-                s++;
-            }
-        }
-        if (n < max)
-            f[n] = field;
-        n++;
-        if (*s == '\0')
-            return n;
-        *s++ = '\0';
-    }
-}
-
 /* --- building ----------------------------------------------------------- */
 
 static int ends_with(const char *s, apr_size_t n, const char *suffix)
@@ -315,7 +263,7 @@ static const char *load_line(apr_pool_t *p, apr_pool_t *scratch, sa_postal *pd,
 
     if ((why = check_line_text(scratch, line, len)) != NULL)
         return why;
-    if ((n = split_csv(line, f, SA_POSTAL_COLS, &why)) < 0)
+    if ((n = sa_csv_split(line, f, SA_POSTAL_COLS, &why)) < 0)
         return why;
     if (n != SA_POSTAL_COLS)
         return apr_psprintf(scratch, "expected %d columns, found %d", SA_POSTAL_COLS, n);

@@ -31,12 +31,21 @@ static char *remove_all(apr_pool_t *p, char *s, const char *word)
 
 const char *sa_search_key(apr_pool_t *p, const char *s)
 {
-    char *k = sa_search_fold(p, s);
+    char *k = sa_search_fold(p, s), *again;
     int i;
-    for (i = 0; legal_forms[i]; i++) {
-        remove_all(p, k, legal_forms[i]);
+    /* a removal can bring together what folds once more (ス, ㈲, ゙ gives ズ):
+     * fold and remove until nothing changes, so that a key is its own key
+     * (each round that changes anything makes the key shorter) */
+    for (;;) {
+        for (i = 0; legal_forms[i]; i++) {
+            remove_all(p, k, legal_forms[i]);
+        }
+        again = sa_search_fold(p, k);
+        if (!strcmp(again, k)) {
+            return k;
+        }
+        k = again;
     }
-    return k;
 }
 
 /* Length in bytes of the UTF-8 sequence starting with c. */
@@ -86,13 +95,12 @@ static apr_size_t offsets(const char *key, apr_size_t *at, apr_size_t max)
 
 void sa_search_grams(apr_pool_t *p, const char *key, apr_array_header_t *out)
 {
-    apr_size_t n = sa_search_len(key), i;
+    apr_size_t n = sa_search_len(key), i, k;
     apr_size_t *at = apr_palloc(p, sizeof(apr_size_t) * (n + 1));
     n = offsets(key, at, n);
     for (i = 0; i < n; i++) {
-        push_unique(p, out, key + at[i], at[i + 1] - at[i]);
-        if (i + 1 < n) {
-            push_unique(p, out, key + at[i], at[i + 2] - at[i]);
+        for (k = 1; k <= SA_SEARCH_GRAM_MAX && i + k <= n; k++) {
+            push_unique(p, out, key + at[i], at[i + k] - at[i]);
         }
     }
 }
@@ -103,11 +111,11 @@ apr_array_header_t *sa_search_query_grams(apr_pool_t *p, const char *key)
     apr_size_t n = sa_search_len(key), i;
     apr_size_t *at = apr_palloc(p, sizeof(apr_size_t) * (n + 1));
     n = offsets(key, at, n);
-    if (n == 1) {
-        push_unique(p, out, key, at[1]);
+    if (n > 0 && n <= SA_SEARCH_GRAM_MAX) {
+        push_unique(p, out, key, at[n]);         /* the key is a gram itself */
     }
-    for (i = 0; i + 1 < n; i++) {
-        push_unique(p, out, key + at[i], at[i + 2] - at[i]);
+    for (i = 0; n > SA_SEARCH_GRAM_MAX && i + SA_SEARCH_GRAM_MAX <= n; i++) {
+        push_unique(p, out, key + at[i], at[i + SA_SEARCH_GRAM_MAX] - at[i]);
     }
     return out;
 }

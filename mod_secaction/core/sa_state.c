@@ -152,7 +152,9 @@ int sa_change_allowed(sa_event ev, sa_actor_kind actor, sa_state from, sa_state 
     case SA_EV_RESEND:
         /* the 受付確認 mail with a fresh link, or the 完了 mail again */
         if (from == SA_ST_PROVISIONAL || from == SA_ST_EXPIRED) {
-            return actor == SA_ACTOR_SECRETARIAT && to == SA_ST_PROVISIONAL;
+            /* the secretariat, or the applicant's 「確認メールを再送する」 */
+            return (actor == SA_ACTOR_SECRETARIAT || actor == SA_ACTOR_APPLICANT)
+                   && to == SA_ST_PROVISIONAL;
         }
         return actor == SA_ACTOR_SECRETARIAT && sa_state_can_login(from) && to == from;
     default:

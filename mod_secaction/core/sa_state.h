@@ -47,8 +47,9 @@ typedef enum {
     SA_EV_ACCEPT,       /* accepted by the secretariat */
     SA_EV_REVOKE,       /* revoked by the secretariat */
     SA_EV_UNLOCK,       /* login lock lifted by the secretariat */
-    SA_EV_RESEND,       /* a mail sent again by the secretariat (a fresh 受付確認 link
-                           revives an expired 仮申込み) */
+    SA_EV_RESEND,       /* a mail sent again by the secretariat, or a fresh 受付確認
+                           link the applicant asked for (it revives an expired
+                           仮申込み) */
     SA_EV_COUNT
 } sa_event;
 

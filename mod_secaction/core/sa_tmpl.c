@@ -29,7 +29,7 @@
 /* Values                                                                 */
 /* ===================================================================== */
 
-enum { V_TEXT, V_FLAG, V_LIST };
+enum { V_NONE, V_TEXT, V_FLAG, V_LIST };    /* V_NONE: unset (looks outwards) */
 
 typedef struct {
     int kind;
@@ -38,44 +38,135 @@ typedef struct {
     apr_array_header_t *list;    /* V_LIST, of sa_tdata* */
 } sa_tval;
 
+/* A scope is an array of bindings, allocated once at a size that fits
+ * (a page binds some tens of names, a list item a few) instead of an APR
+ * hash table per scope.  Names are found by a hash: in a small scope by
+ * comparing the hashes in order, in a larger one through an index of open
+ * addressing built beside the array.  Names in the compiled templates
+ * carry their hash, computed once. */
+typedef struct {
+    unsigned h;
+    const char *name;
+    sa_tval v;
+} sa_tent;
+
 struct sa_tdata {
     apr_pool_t *p;
-    apr_hash_t *vals;            /* name -> sa_tval* */
+    sa_tent *ents;
+    int n, cap;
+    int *idx;                    /* NULL, or 2 * cap slots: entry + 1, 0 empty */
     const sa_tdata *parent;      /* the scope an item was created in */
 };
 
-sa_tdata *sa_tdata_make(apr_pool_t *p)
+#define ROOT_CAP  64
+#define ITEM_CAP  4
+#define INDEX_MIN 12             /* scopes with more names get an index */
+
+static unsigned name_hash(const char *s)
 {
-    sa_tdata *d = apr_pcalloc(p, sizeof(*d));
+    unsigned h = 2166136261u;    /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static sa_tdata *tdata_make(apr_pool_t *p, int cap)
+{
+    sa_tdata *d = apr_palloc(p, sizeof(*d));
     d->p = p;
-    d->vals = apr_hash_make(p);
+    d->ents = apr_palloc(p, sizeof(sa_tent) * (apr_size_t)cap);
+    d->n = 0;
+    d->cap = cap;
+    d->idx = NULL;
+    d->parent = NULL;
     return d;
 }
 
-/* The binding of name in d itself, without looking outwards. */
-static sa_tval *own(const sa_tdata *d, const char *name)
+/* (Re)builds the index for the current capacity. */
+static void index_build(sa_tdata *d)
 {
-    return apr_hash_get(d->vals, name, APR_HASH_KEY_STRING);
+    unsigned mask = (unsigned)d->cap * 2 - 1;
+    d->idx = apr_pcalloc(d->p, sizeof(int) * ((apr_size_t)mask + 1));
+    for (int i = 0; i < d->n; i++) {
+        unsigned k = d->ents[i].h & mask;
+        while (d->idx[k])
+            k = (k + 1) & mask;
+        d->idx[k] = i + 1;
+    }
+}
+
+sa_tdata *sa_tdata_make(apr_pool_t *p)
+{
+    return tdata_make(p, ROOT_CAP);
+}
+
+static sa_tent *own_ent(const sa_tdata *d, const char *name, unsigned h)
+{
+    if (d->idx) {
+        unsigned mask = (unsigned)d->cap * 2 - 1;
+        for (unsigned k = h & mask; d->idx[k]; k = (k + 1) & mask) {
+            sa_tent *e = &d->ents[d->idx[k] - 1];
+            if (e->h == h && !strcmp(e->name, name))
+                return e;
+        }
+        return NULL;
+    }
+    for (int i = 0; i < d->n; i++)
+        if (d->ents[i].h == h && !strcmp(d->ents[i].name, name))
+            return &d->ents[i];
+    return NULL;
+}
+
+/* The binding of name in d itself, without looking outwards. */
+static const sa_tval *own(const sa_tdata *d, const char *name, unsigned h)
+{
+    const sa_tent *e = own_ent(d, name, h);
+    return e && e->v.kind != V_NONE ? &e->v : NULL;
 }
 
 /* The nearest binding of name, walking the creation parents. */
-static const sa_tval *find(const sa_tdata *d, const char *name)
+static const sa_tval *find(const sa_tdata *d, const char *name, unsigned h)
 {
     for (; d; d = d->parent) {
-        const sa_tval *v = own(d, name);
+        const sa_tval *v = own(d, name, h);
         if (v)
             return v;
     }
     return NULL;
 }
 
-/* Binds name to a fresh value; copies name since callers may reuse theirs. */
+/* Binds name to a fresh value of kind; copies name (callers may reuse
+ * theirs) unless it is bound already. */
 static sa_tval *set_val(sa_tdata *d, const char *name, int kind)
 {
-    sa_tval *v = apr_pcalloc(d->p, sizeof(*v));
-    v->kind = kind;
-    apr_hash_set(d->vals, apr_pstrdup(d->p, name), APR_HASH_KEY_STRING, v);
-    return v;
+    unsigned h = name_hash(name);
+    sa_tent *e = own_ent(d, name, h);
+
+    if (!e) {
+        if (d->n == d->cap) {
+            sa_tent *more = apr_palloc(d->p, sizeof(sa_tent) * (apr_size_t)d->cap * 2);
+            memcpy(more, d->ents, sizeof(sa_tent) * (apr_size_t)d->n);
+            d->ents = more;
+            d->cap *= 2;
+            if (d->idx)
+                index_build(d);
+        }
+        e = &d->ents[d->n++];
+        e->h = h;
+        e->name = apr_pstrdup(d->p, name);
+        if (d->idx) {
+            unsigned mask = (unsigned)d->cap * 2 - 1, k = h & mask;
+            while (d->idx[k])
+                k = (k + 1) & mask;
+            d->idx[k] = d->n;
+        }
+        else if (d->n > INDEX_MIN) {
+            index_build(d);
+        }
+    }
+    memset(&e->v, 0, sizeof(e->v));
+    e->v.kind = kind;
+    return &e->v;
 }
 
 void sa_tdata_text(sa_tdata *d, const char *name, const char *text)
@@ -83,7 +174,9 @@ void sa_tdata_text(sa_tdata *d, const char *name, const char *text)
     if (!d || !name)
         return;
     if (!text) {                 /* NULL unsets, so "unset" stays expressible */
-        apr_hash_set(d->vals, name, APR_HASH_KEY_STRING, NULL);
+        sa_tent *e = own_ent(d, name, name_hash(name));
+        if (e)
+            e->v.kind = V_NONE;
         return;
     }
     set_val(d, name, V_TEXT)->text = apr_pstrdup(d->p, text);
@@ -99,11 +192,12 @@ void sa_tdata_flag(sa_tdata *d, const char *name, int on)
  * when missing. */
 static sa_tval *own_list(sa_tdata *d, const char *name)
 {
-    sa_tval *v = own(d, name);
-    if (!v || v->kind != V_LIST) {
-        v = set_val(d, name, V_LIST);
-        v->list = apr_array_make(d->p, 4, sizeof(sa_tdata *));
-    }
+    sa_tent *e = own_ent(d, name, name_hash(name));
+    sa_tval *v;
+    if (e && e->v.kind == V_LIST)
+        return &e->v;
+    v = set_val(d, name, V_LIST);
+    v->list = apr_array_make(d->p, 4, sizeof(sa_tdata *));
     return v;
 }
 
@@ -121,7 +215,7 @@ sa_tdata *sa_tdata_item(sa_tdata *d, const char *name)
     if (!d || !name)
         return NULL;
     v = own_list(d, name);
-    it = sa_tdata_make(d->p);
+    it = tdata_make(d->p, ITEM_CAP);
     it->parent = d;
     APR_ARRAY_PUSH(v->list, sa_tdata *) = it;
     return it;
@@ -129,7 +223,7 @@ sa_tdata *sa_tdata_item(sa_tdata *d, const char *name)
 
 const char *sa_tdata_get(const sa_tdata *d, const char *name)
 {
-    const sa_tval *v = name ? find(d, name) : NULL;
+    const sa_tval *v = name && d ? find(d, name, name_hash(name)) : NULL;
     return v && v->kind == V_TEXT ? v->text : NULL;
 }
 
@@ -137,37 +231,37 @@ const char *sa_tdata_get(const sa_tdata *d, const char *name)
 /* Escapers                                                               */
 /* ===================================================================== */
 
-static const char *entity(char ch, int attr)
+static const char *entity(char ch)
 {
     switch (ch) {
     case '&': return "&amp;";
     case '<': return "&lt;";
     case '>': return "&gt;";
-    case '"': return attr ? "&quot;" : NULL;
-    default:  return NULL;
+    default:  return "&quot;";
     }
 }
 
-/* Writes s, replacing the characters of its context by entities; spans
- * between them go out unchanged so nothing is allocated. */
+/* Writes s, replacing the characters of its context by entities; each run
+ * of safe bytes between them (found by strcspn, which scans many bytes a
+ * step) goes out in one write, unchanged, so nothing is allocated. */
 static apr_status_t escape(const char *s, int attr, sa_write_fn w, void *ctx)
 {
-    const char *run = s;
+    const char *reject = attr ? "&<>\"" : "&<>";
     apr_status_t rv;
 
     if (!s)
         return APR_SUCCESS;
-    for (; *s; s++) {
-        const char *ent = entity(*s, attr);
-        if (!ent)
-            continue;
-        if (s > run && (rv = w(ctx, run, (apr_size_t)(s - run))) != APR_SUCCESS)
+    for (;;) {
+        size_t n = strcspn(s, reject);
+        if (n && (rv = w(ctx, s, n)) != APR_SUCCESS)
             return rv;
+        if (!s[n])
+            return APR_SUCCESS;
+        const char *ent = entity(s[n]);
         if ((rv = w(ctx, ent, strlen(ent))) != APR_SUCCESS)
             return rv;
-        run = s + 1;
+        s += n + 1;
     }
-    return s > run ? w(ctx, run, (apr_size_t)(s - run)) : APR_SUCCESS;
 }
 
 apr_status_t sa_escape_text(const char *s, sa_write_fn w, void *ctx)
@@ -190,7 +284,8 @@ typedef struct {
     int kind;
     int end;            /* IF/UNLESS/EACH: index of the first op after the block */
     const char *s;      /* RUN: the bytes; other ops: the value name */
-    apr_size_t len;     /* RUN: byte count */
+    apr_size_t len;     /* RUN: byte count; ATTR: length of open */
+    unsigned h;         /* the value name's hash (see sa_tent) */
     const char *open;   /* ATTR: ` NAME="` */
     const char *flag;   /* ATTR: ` NAME="NAME"` */
 } sa_op;
@@ -283,6 +378,7 @@ static int push_op(cc *c, int kind, const char *key)
     memset(op, 0, sizeof(*op));
     op->kind = kind;
     op->s = key;
+    op->h = key ? name_hash(key) : 0;
     return c->ops->nelts - 1;
 }
 
@@ -762,14 +858,14 @@ typedef struct {
     void *ctx;
 } rctx;
 
-static const sa_tval *lookup(const scope *sc, const char *name)
+static const sa_tval *lookup(const scope *sc, const sa_op *op)
 {
     for (; sc->up; sc = sc->up) {
-        const sa_tval *v = own(sc->d, name);
+        const sa_tval *v = own(sc->d, op->s, op->h);
         if (v)
             return v;
     }
-    return find(sc->d, name);
+    return find(sc->d, op->s, op->h);
 }
 
 static int truth(const sa_tval *v)
@@ -808,7 +904,7 @@ static apr_status_t render_range(const rctx *r, const sa_op *ops, int i, int to,
 static apr_status_t render_each(const rctx *r, const sa_op *ops, int at,
                                 const scope *sc)
 {
-    const sa_tval *v = lookup(sc, ops[at].s);
+    const sa_tval *v = lookup(sc, &ops[at]);
     apr_status_t rv = APR_SUCCESS;
 
     if (!v || v->kind != V_LIST)
@@ -832,17 +928,17 @@ static apr_status_t render_range(const rctx *r, const sa_op *ops, int i, int to,
             rv = r->w(r->ctx, op->s, op->len);
             break;
         case OP_TEXT: {
-            const sa_tval *v = lookup(sc, op->s);
+            const sa_tval *v = lookup(sc, op);
             if (v && v->kind == V_TEXT)
                 rv = sa_escape_text(v->text, r->w, r->ctx);
             break;
         }
         case OP_ATTR:
-            rv = render_attr(r, op, lookup(sc, op->s));
+            rv = render_attr(r, op, lookup(sc, op));
             break;
         case OP_IF:
         case OP_UNLESS:          /* false: skip past the block */
-            if (truth(lookup(sc, op->s)) != (op->kind == OP_IF)) {
+            if (truth(lookup(sc, op)) != (op->kind == OP_IF)) {
                 i = op->end;
                 continue;
             }

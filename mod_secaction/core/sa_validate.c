@@ -89,6 +89,16 @@ static int invisible(apr_uint32_t cp)
            || cp == 0xFEFF || cp == 0x061C || cp == 0x180E || cp == 0x00AD;
 }
 
+int sa_utf8_valid(const char *s)
+{
+    apr_uint32_t cp;
+    while (*s) {
+        if (u8_next(&s, &cp) < 0)
+            return 0;
+    }
+    return 1;
+}
+
 sa_text_status sa_text_status_of(const char *s, int multiline)
 {
     apr_uint32_t cp;
@@ -490,7 +500,7 @@ char *sa_search_fold(apr_pool_t *p, const char *in)
     const char *s;
     char *res, *d;
 
-    if (!in || sa_text_status_of(in, 1) == SA_TEXT_BAD_UTF8) {
+    if (!in || !sa_utf8_valid(in)) {
         return apr_pstrdup(p, "");
     }
     buf = apr_palloc(p, (strlen(in) + 1) * sizeof(*buf));

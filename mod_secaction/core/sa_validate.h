@@ -19,6 +19,9 @@ const char *sa_check_text(const char *s, int multiline);
 
 /* Number of Unicode code points of valid UTF-8 s. */
 apr_size_t sa_utf8_len(const char *s);
+/* Whether all of s is UTF-8 (sa_text_status_of stops at the first problem
+ * of any kind, so it does not say this of text with a control character). */
+int sa_utf8_valid(const char *s);
 
 /* Full-width ASCII (U+FF01..U+FF5E) to ASCII, ideographic space to space. */
 char *sa_fold_width(apr_pool_t *p, const char *s);

@@ -16,6 +16,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "http_request.h"
+#include "ap_expr.h"
 #include "apr_strings.h"
 #include "sa_config.h"
 #include "sa_req.h"
@@ -91,7 +92,8 @@ static int enforce(sa_req *q)
     if ((flags & SA_R_DRAFT) && !sa_sess_available(q->r)) {
         /* the session store is the database: when that is down, say so
          * rather than that the wizard is not configured */
-        if (!sa_db(q) || apr_dbd_check_conn(q->dbd->driver, q->p, q->dbd->handle) != APR_SUCCESS) {
+        if (sa_sess_failed(q->r) || !sa_db(q)
+            || apr_dbd_check_conn(q->dbd->driver, q->p, q->dbd->handle) != APR_SUCCESS) {
             return sent(sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "draft_db_down"));
         }
         return sent(no_draft_session(q));
@@ -150,6 +152,16 @@ static int dispatch(request_rec *r, const sa_route *const *tables, int ntables,
     return rv;
 }
 
+/* The wizard's session is loaded here, before mod_session's own fixups
+ * hook loads it, so that a load that fails is seen (sa_sess_preload). */
+static int secaction_fixups(request_rec *r)
+{
+    if (r->handler && strcmp(r->handler, "secaction") == 0) {
+        sa_sess_preload(r);
+    }
+    return DECLINED;
+}
+
 static int secaction_handler(request_rec *r)
 {
     const sa_route *site[] = { sa_site_routes(), sa_wizard_routes(), sa_account_routes(),
@@ -175,6 +187,36 @@ static int secaction_handler(request_rec *r)
         return sa_redirect(r, "/entry/");
     }
     return dispatch(r, site, (int)(sizeof(site) / sizeof(site[0])), path);
+}
+
+/* The module's URLs map to no file (even its style sheet and script are
+ * served from memory): skip httpd's walk of the file system and its
+ * <Directory> merging for them.  The <Location> sections still apply (httpd
+ * walks them again after this hook), so the console's authentication is
+ * kept.  Only for a request that SetHandler gave to the module under its
+ * mount, so other handlers and files are walked as before. */
+static int secaction_map_to_storage(request_rec *r)
+{
+    core_dir_config *d;
+    const char *handler = NULL, *err = NULL, *mount;
+
+    mount = SA_SCONF(r->server)->mount;
+    if (strncmp(r->uri, mount, strlen(mount))) {
+        return DECLINED;
+    }
+    /* which handler the <Location> sections give (httpd walks them again
+     * after this hook, from its cache); SetHandler's value is an expression */
+    if (ap_location_walk(r) != OK) {
+        return DECLINED;
+    }
+    d = ap_get_core_module_config(r->per_dir_config);
+    if (d && d->expr_handler) {
+        handler = ap_expr_str_exec(r, d->expr_handler, &err);
+    }
+    if (!handler || err) {
+        return DECLINED;
+    }
+    return strcmp(handler, "secaction") ? DECLINED : OK;
 }
 
 static int secaction_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
@@ -215,6 +257,8 @@ static void secaction_register_hooks(apr_pool_t *p)
     ap_hook_optional_fn_retrieve(secaction_optional_fns, NULL, NULL, APR_HOOK_MIDDLE);
     /* before mod_watchdog's post_config, which starts the workers registered */
     ap_hook_post_config(secaction_post_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_map_to_storage(secaction_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_fixups(secaction_fixups, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_handler(secaction_handler, NULL, NULL, APR_HOOK_MIDDLE);
 }
 

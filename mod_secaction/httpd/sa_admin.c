@@ -538,22 +538,12 @@ static int detail_get(sa_req *q)
 }
 
 /* The 受付確認 mail again with a fresh link (an expired 仮申込み revives). */
-static apr_status_t resend_received(sa_req *q, const sa_decl *d, sa_decl *after, sa_change *ch,
-                                    sa_change_mail *m)
+static apr_status_t resend_received(sa_req *q, sa_decl *after, sa_change *ch, sa_change_mail *m)
 {
-    const char *token = sa_token_new(q->p), *base = sa_base_url(q);
-    apr_int64_t expires = apr_time_sec(apr_time_now()) + q->c->token_lifetime;
-    if (!token) {
+    after->state = sa_state_name(SA_ST_PROVISIONAL);
+    if (sa_received_link(q, after, m) != APR_SUCCESS) {
         return APR_EGENERAL;
     }
-    after->state = sa_state_name(SA_ST_PROVISIONAL);
-    after->token_hash = sa_token_hash(q->p, token);
-    after->token_expires = expires;
-    mail_vals(q, d, m, SA_MAIL_RECEIVED);
-    apr_table_setn(m->vals, "verify_url", apr_pstrcat(q->p, base, "/entry/verify?t=", token, NULL));
-    apr_table_setn(m->vals, "expires", sa_text_datetime(q->p, apr_time_from_sec(expires)));
-    apr_table_setn(m->vals, "lifetime", sa_text_duration(q->p, q->c->token_lifetime));
-    apr_table_setn(m->vals, "entry_url", apr_pstrcat(q->p, base, "/entry/", NULL));
     ch->event = SA_EV_RESEND;
     ch->nmails = 1;
     return APR_SUCCESS;
@@ -616,7 +606,7 @@ static int action_post(sa_req *q)
         done = "unlock";
     }
     else if (!strcmp(action, "resend-received")) {
-        if (resend_received(q, d, after, &ch, &m) != APR_SUCCESS) {
+        if (resend_received(q, after, &ch, &m) != APR_SUCCESS) {
             return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
         }
         detail = "受付確認メールの再送（新しいリンク）";

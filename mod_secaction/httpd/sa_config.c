@@ -27,6 +27,7 @@ APLOG_USE_MODULE(secaction);
 #define DEF_RESET_LIFETIME  3600
 #define DEF_CONTACT_LIFETIME (24 * 3600)
 #define DEF_CLIENT_LIMIT    30
+#define DEF_PROVISIONAL_KEEP (7 * 24 * 3600)
 
 static const char *const page_files[SA_PAGE_COUNT] = {
     [SA_PAGE_LAYOUT]      = "layout.xhtml",
@@ -88,6 +89,7 @@ static const char *const required_texts[] = {
     "draft_db_down:title,text", "draft_not_saved:title,text", "no_session:title,text", "too_many_pending:title,text",
     "too_many_client:title,text",
     "verify_unknown:title,text", "verify_expired:title,text", "verify_done:title,text",
+    "verify_expired_resend:title,text", "houjin_unknown:text", "houjin_unavailable:text",
     "verify_confirm:title,text",
     "login_required:title,text", "logged_out:title,text", "reset_sent:title,text",
     "reset_unknown:title,text", "reset_done:title,text", "contact_sent:title,text",
@@ -110,6 +112,7 @@ void *sa_create_server_conf(apr_pool_t *p, server_rec *s)
     c->login_idle = c->login_max_age = c->reset_lifetime = c->contact_lifetime = -1;
     c->login_slow_after = c->login_max_failures = c->login_lock = -1;
     c->client_limit = -1;
+    c->provisional_keep = -1;
     return c;
 }
 
@@ -142,6 +145,7 @@ void *sa_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->reset_lifetime = PICKN(reset_lifetime);
     c->contact_lifetime = PICKN(contact_lifetime);
     c->client_limit = PICKN(client_limit);
+    c->provisional_keep = PICKN(provisional_keep);
     {
         int l, f;
         for (l = 0; l < 2; l++) {
@@ -489,6 +493,8 @@ const command_rec sa_directives[] = {
                   "Sender address of the mails"),
     AP_INIT_TAKE1("SecActionTokenLifetime", set_duration, OFF(token_lifetime), RSRC_CONF,
                   "How long the link in the 受付確認 mail works (90s, 30m, 24h, 7d)"),
+    AP_INIT_TAKE1("SecActionProvisionalKeep", set_duration, OFF(provisional_keep), RSRC_CONF,
+                  "How long after its link expired a 仮申込み can still get a fresh link (7d)"),
     AP_INIT_TAKE1("SecActionTemplateDir", set_dir, OFF(template_dir), RSRC_CONF,
                   "Folder of the page and mail templates"),
     AP_INIT_TAKE1("SecActionDataDir", set_dir, OFF(data_dir), RSRC_CONF,
@@ -554,6 +560,7 @@ static void apply_defaults(apr_pool_t *p, sa_server_conf *c)
     if (c->reset_lifetime < 0) c->reset_lifetime = DEF_RESET_LIFETIME;
     if (c->contact_lifetime < 0) c->contact_lifetime = DEF_CONTACT_LIFETIME;
     if (c->client_limit < 0) c->client_limit = DEF_CLIENT_LIMIT;
+    if (c->provisional_keep < 0) c->provisional_keep = DEF_PROVISIONAL_KEEP;
     c->form_opts.purposes = c->purposes;
 }
 

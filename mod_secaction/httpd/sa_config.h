@@ -116,6 +116,7 @@ typedef struct {
     int reset_lifetime;              /* SecActionResetLifetime, seconds */
     int contact_lifetime;            /* SecActionContactLifetime, seconds */
     int client_limit;                /* SecActionClientLimit, 仮申込み an hour */
+    int provisional_keep;            /* SecActionProvisionalKeep, seconds after the link expired */
     const char *logo_paths[2][SA_LOGO_FORMATS];   /* SecActionLogoFile, [level-1][format] */
     const char *doc_paths[SA_DOC_COUNT];          /* SecActionLogoDocument */
 

@@ -43,6 +43,8 @@ APLOG_USE_MODULE(secaction);
 #define Q_LIST_INS  "secaction_listing_ins"
 #define Q_GRAM_INS  "secaction_gram_ins"
 #define Q_SECRET   "secaction_site_secret"
+#define Q_MAILS    "secaction_received_mails"
+#define Q_SUPERSEDE "secaction_received_supersede"
 
 #define SELECT_DECL "SELECT " COLS "id, version FROM declaration"
 
@@ -67,6 +69,13 @@ static const sa_stmt statements[] = {
                  " AND state = 'provisional' AND created_at >= %lld" },
     { Q_CLIENT, "SELECT COUNT(*) FROM declaration WHERE client_key = %s AND created_at >= %lld" },
     { Q_SECRET, "SELECT value FROM site_secret WHERE name = 'client_key'" },
+    /* the 受付確認 mails a 仮申込み had: its submission and each fresh link */
+    { Q_MAILS, "SELECT COUNT(*), MAX(at) FROM declaration_history WHERE declaration_id = %lld"
+               " AND event IN ('submit', 'resend') AND to_state = 'provisional'" },
+    /* a fresh link replaces the one of a 受付確認 mail not sent yet: that
+     * mail would carry a dead link (one being handed over now goes out) */
+    { Q_SUPERSEDE, "DELETE FROM outbox WHERE declaration_id = %lld AND kind = 'received'"
+                   " AND sent_at IS NULL AND claimed_until < %lld" },
     { Q_LIST_DEL_GRAMS, "DELETE FROM listing_gram WHERE declaration_id = %lld" },
     { Q_LIST_DEL, "DELETE FROM public_listing WHERE declaration_id = %lld" },
     { Q_LIST_INS, "INSERT INTO public_listing (declaration_id, declaration_no, name, pref, city,"
@@ -280,6 +289,12 @@ static int write_change(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
     }
     for (i = 0; i < ch->nmails; i++) {
         sa_change_mail *m = &ch->mails[i];
+        if (ch->event == SA_EV_RESEND && m->which == SA_MAIL_RECEIVED) {
+            const char *a[2] = { h[0], sa_i64(p, apr_time_sec(apr_time_now())) };
+            if (sa_db_exec(p, dbd, Q_SUPERSEDE, NULL, 2, a) != APR_SUCCESS) {
+                return 0;
+            }
+        }
         m->key = sa_token_new(p);
         if (!m->key || sa_outbox_enqueue(p, dbd, c, after->id, m->which, m->key, m->to,
                                          m->vals, &err) != APR_SUCCESS) {
@@ -422,4 +437,15 @@ apr_status_t sa_decl_set_login_guard(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t i
     const char *args[4] = { sa_i64(p, failures), sa_i64(p, last_failure),
                             sa_i64(p, locked_until), sa_i64(p, id) };
     return sa_db_exec(p, dbd, Q_GUARD, NULL, 4, args);
+}
+
+apr_status_t sa_decl_received_mails(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id, int *count,
+                                    apr_int64_t *last)
+{
+    const char *arg = sa_i64(p, id);
+    apr_status_t rv;
+    const char **row = sa_db_row(p, dbd, Q_MAILS, 1, &arg, &rv);
+    *count = row ? (int)apr_atoi64(row[0]) : 0;
+    *last = row && row[1] && *row[1] ? apr_atoi64(row[1]) : 0;
+    return rv;
 }

@@ -3,7 +3,9 @@
  * (sa_store_apply): it asks the core whether the change is allowed
  * (sa_change_allowed), then writes the record, its history row and the
  * mails the change causes in one transaction, and only if nobody changed
- * the record since it was read (its version).  Glue. */
+ * the record since it was read (its version).  A fresh 受付確認 link (a
+ * resend) drops that declaration's 受付確認 mail still waiting in the
+ * outbox, whose link no longer works.  Glue. */
 #ifndef SA_DECL_STORE_H
 #define SA_DECL_STORE_H
 
@@ -116,6 +118,10 @@ int sa_decl_id_taken(apr_pool_t *p, ap_dbd_t *dbd, const char *a, const char *b,
 /* Number of 仮申込み to the mailbox email_key (sa_email_key) since since. */
 apr_status_t sa_decl_pending_for(apr_pool_t *p, ap_dbd_t *dbd, const char *email_key,
                                  apr_int64_t since, long *n);
+/* How many 受付確認 mails declaration id had (its submission and each
+ * fresh link) and when the last was queued (0 when none). */
+apr_status_t sa_decl_received_mails(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id, int *count,
+                                    apr_int64_t *last);
 /* Number of declarations submitted from client_key since since. */
 apr_status_t sa_decl_client_count(apr_pool_t *p, ap_dbd_t *dbd, const char *client_key,
                                   apr_int64_t since, long *n);

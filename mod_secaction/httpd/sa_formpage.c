@@ -45,7 +45,7 @@ int sa_form_read(sa_req *q)
         apr_brigade_flatten(pair->value, buf, &size);
         buf[size] = '\0';
         /* a NUL inside, or bytes that are not UTF-8: not a form a browser sent */
-        if (strlen(buf) != size || sa_text_status_of(buf, 1) == SA_TEXT_BAD_UTF8
+        if (strlen(buf) != size || !sa_utf8_valid(buf)
             || sa_text_status_of(pair->name, 0) != SA_TEXT_OK) {
             return HTTP_BAD_REQUEST;
         }
@@ -57,12 +57,12 @@ int sa_form_read(sa_req *q)
 apr_table_t *sa_scope_table(sa_req *q, const char *key)
 {
     const char *v = sa_scope_get(q, key);
-    return v ? sa_kv_decode(q->p, v) : NULL;
+    return v ? sa_kv_unpack(q->p, v) : NULL;
 }
 
 void sa_scope_set_table(sa_req *q, const char *key, const apr_table_t *t)
 {
-    sa_scope_set(q, key, t ? sa_kv_encode(q->p, t) : NULL);
+    sa_scope_set(q, key, t ? sa_kv_pack(q->p, t) : NULL);
 }
 
 static const char *flash_key(sa_req *q, const char *name)

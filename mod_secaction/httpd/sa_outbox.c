@@ -19,7 +19,8 @@ APLOG_USE_MODULE(secaction);
 
 #define CLAIM_MARGIN  60     /* a claim outlives the sendmail timeout by this */
 #define LEASE_SECONDS 30     /* the worker lease across nodes, renewed each round */
-#define WORKER_BATCH  20     /* mails per round of the retry thread */
+#define WORKER_BATCH  20     /* mails read at a time by the worker (LIMIT of SA_Q_OUTBOX_DUE) */
+#define ROUND_BUDGET  3      /* seconds a round goes on reading batches while mail is due */
 #define PURGE_SECONDS 300    /* expired wizard sessions are removed this often */
 #define POLL_STEP     (APR_USEC_PER_SEC / 5)
 
@@ -101,13 +102,15 @@ static int deliver_one(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
     }
 }
 
+/* One batch of due mail; returns how many were due in it (a full batch:
+ * there may be more). */
 static int deliver_due(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s, const sa_server_conf *c,
-                       int limit, apr_interval_time_t timeout, const char *owner)
+                       apr_interval_time_t timeout, const char *owner)
 {
     apr_int64_t now = apr_time_sec(apr_time_now());
     const char *args[2] = { sa_i64(p, now), sa_i64(p, now) };
     apr_array_header_t *rows;
-    int i, sent = 0;
+    int i;
 
     if (sa_db_rows(p, dbd, SA_Q_OUTBOX_DUE, 2, args, &rows) != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, 0, s, SALOG(012)
@@ -115,10 +118,10 @@ static int deliver_due(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s, const sa_ser
                      sa_db_error(dbd, APR_EGENERAL));
         return 0;
     }
-    for (i = 0; i < rows->nelts && i < limit; i++) {
-        sent += deliver_one(p, dbd, s, c, APR_ARRAY_IDX(rows, i, const char **), timeout, owner);
+    for (i = 0; i < rows->nelts; i++) {
+        deliver_one(p, dbd, s, c, APR_ARRAY_IDX(rows, i, const char **), timeout, owner);
     }
-    return sent;
+    return rows->nelts;
 }
 
 int sa_outbox_deliver_key(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
@@ -209,7 +212,18 @@ static void worker_round(worker_t *w, apr_pool_t *p)
         return;
     }
     if (hold_lease(p, dbd, w)) {
-        deliver_due(p, dbd, w->s, c, WORKER_BATCH, apr_time_from_sec(c->mail_timeout), w->owner);
+        /* a backlog (after an outage of the mail server) is worked off
+         * batch after batch, a few seconds a round, so that a graceful stop
+         * still ends within a round */
+        apr_time_t until = apr_time_now() + apr_time_from_sec(ROUND_BUDGET);
+        apr_pool_t *bp;
+        int due;
+        apr_pool_create(&bp, p);
+        do {
+            apr_pool_clear(bp);
+            due = deliver_due(bp, dbd, w->s, c, apr_time_from_sec(c->mail_timeout), w->owner);
+        } while (due >= WORKER_BATCH && apr_time_now() < until && hold_lease(bp, dbd, w));
+        apr_pool_destroy(bp);
         expire_provisional(p, dbd, w->s, c);
         if (apr_time_now() >= w->next_purge) {
             const char *now = sa_i64(p, apr_time_now());

@@ -7,11 +7,14 @@
 #include "http_request.h"
 #include "apr_strings.h"
 #include "apr_optional.h"
+#include "apr_atomic.h"
 #include "util_script.h"
 #include "util_cookies.h"
 #include "mod_session.h"
 #include "sa_page.h"
+#include "sa_storage.h"
 #include "sa_token.h"
+#include "sa_buf.h"
 
 APLOG_USE_MODULE(secaction);
 
@@ -21,6 +24,7 @@ static APR_OPTIONAL_FN_TYPE(ap_session_load) *session_load;
 static APR_OPTIONAL_FN_TYPE(ap_session_get) *session_get;
 static APR_OPTIONAL_FN_TYPE(ap_session_set) *session_set;
 static APR_OPTIONAL_FN_TYPE(ap_session_save) *session_save;
+static APR_OPTIONAL_FN_TYPE(ap_dbd_acquire) *dbd_acquire;
 
 void sa_page_retrieve_fns(void)
 {
@@ -28,15 +32,78 @@ void sa_page_retrieve_fns(void)
     session_get = APR_RETRIEVE_OPTIONAL_FN(ap_session_get);
     session_set = APR_RETRIEVE_OPTIONAL_FN(ap_session_set);
     session_save = APR_RETRIEVE_OPTIONAL_FN(ap_session_save);
+    dbd_acquire = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_acquire);
 }
+
+/* Set when loading the request's session failed: the session then stays
+ * unavailable for the whole request (the pages say the service is busy,
+ * and nothing is taken for a new start). */
+#define SESS_FAILED_NOTE "secaction-session-failed"
 
 static session_rec *session(request_rec *r)
 {
     session_rec *z = NULL;
-    if (!session_load || session_load(r, &z) != APR_SUCCESS) {
+    if (!session_load || apr_table_get(r->notes, SESS_FAILED_NOTE)) {
+        return NULL;
+    }
+    if (session_load(r, &z) != APR_SUCCESS) {
+        apr_table_setn(r->notes, SESS_FAILED_NOTE, "1");
         return NULL;
     }
     return z;
+}
+
+int sa_sess_failed(request_rec *r)
+{
+    return apr_table_get(r->notes, SESS_FAILED_NOTE) != NULL;
+}
+
+/* The value of a cookie of before that after no longer has (NULL if none). */
+static const char *cookie_taken(apr_pool_t *p, const char *before, const char *after)
+{
+    char *all = apr_pstrdup(p, before), *last, *c;
+    for (c = apr_strtok(all, ";", &last); c; c = apr_strtok(NULL, ";", &last)) {
+        const char *eq;
+        while (*c == ' ') {
+            c++;
+        }
+        if ((eq = strchr(c, '=')) != NULL && !(after && strstr(after, c))) {
+            return eq + 1;
+        }
+    }
+    return NULL;
+}
+
+/* A failed read of the draft does not always look like one: apr-util's
+ * pgsql driver answers a sequential SELECT that failed (the server gone, a
+ * refused table) with no rows, so mod_session_dbd loads a blank session;
+ * and it takes the session cookie out of the request as it reads it, so a
+ * second load in the request (mod_session's own fixups hook runs one) finds
+ * no cookie at all.  The module therefore loads the session first, from a
+ * fixups hook of its own, and when a cookie was taken but the session is
+ * blank asks the database itself (a query that reports its errors) whether
+ * that session is stored: an error, or a stored row the load did not see,
+ * make the session unavailable for the request instead of a new start. */
+void sa_sess_preload(request_rec *r)
+{
+    const char *before = apr_table_get(r->headers_in, "Cookie"), *key, **row;
+    session_rec *z;
+    ap_dbd_t *dbd;
+    apr_status_t rv;
+    if (!before || !(z = session(r)) || !apr_is_empty_table(z->entries)
+        || !(key = cookie_taken(r->pool, before, apr_table_get(r->headers_in, "Cookie")))) {
+        return;
+    }
+    dbd = dbd_acquire ? dbd_acquire(r) : NULL;
+    row = dbd ? sa_db_row(r->pool, dbd, SA_Q_SESSION_STORED, 2, (const char *[]){
+                              key, apr_psprintf(r->pool, "%" APR_TIME_T_FMT, apr_time_now()) }, &rv)
+              : NULL;
+    if (!row || strcmp(row[0], "0") != 0) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r, SALOG(045)
+                      "mod_secaction: the draft session could not be read (%s)",
+                      row ? "stored, but loaded blank" : "database unavailable");
+        apr_table_setn(r->notes, SESS_FAILED_NOTE, "1");
+    }
 }
 
 int sa_sess_available(request_rec *r)
@@ -177,11 +244,11 @@ void sa_page_progress(request_rec *r, sa_tdata *d, int current)
     }
 }
 
-static apr_status_t write_response(void *ctx, const char *buf, apr_size_t len)
-{
-    request_rec *r = ctx;
-    return ap_rwrite(buf, (int)len, r) < 0 ? APR_EGENERAL : APR_SUCCESS;
-}
+/* A page is rendered into one buffer and handed to httpd in one bucket
+ * with its Content-Length: no write per template run, no chunking.  The
+ * buffer starts at the size this page had last time (kept per page id;
+ * a stale size only costs a copy), so it rarely grows. */
+static apr_uint32_t page_size_hint[SA_PAGE_COUNT];
 
 /* Headers every page carries: no caching of personal data, no framing,
  * no referrer leaking a token, scripts and styles only from the site. */
@@ -201,13 +268,26 @@ static void page_headers(request_rec *r)
 int sa_page_send(request_rec *r, sa_page_id id, sa_tdata *d, int status)
 {
     const sa_server_conf *c = SA_SCONF(r->server);
+    sa_buf b;
+    apr_bucket_brigade *bb;
+    apr_uint32_t hint;
+
     r->status = status;
     page_headers(r);
     if (r->header_only) {
         return OK;
     }
-    if (sa_tmpl_render(c->pages[SA_PAGE_LAYOUT], c->pages[id], d, write_response, r)
-        != APR_SUCCESS) {
+    hint = apr_atomic_read32(&page_size_hint[id]);
+    sa_buf_init(&b, r->pool, hint ? (apr_size_t)hint + 1024 : 16384);
+    sa_tmpl_render(c->pages[SA_PAGE_LAYOUT], c->pages[id], d, sa_buf_write, &b);
+    if (b.len != hint && b.len < APR_UINT32_MAX) {
+        apr_atomic_set32(&page_size_hint[id], (apr_uint32_t)b.len);
+    }
+    ap_set_content_length(r, (apr_off_t)b.len);
+    bb = apr_brigade_create(r->pool, r->connection->bucket_alloc);
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_pool_create(b.s, b.len, r->pool,
+                                                       r->connection->bucket_alloc));
+    if (ap_pass_brigade(r->output_filters, bb) != APR_SUCCESS) {
         ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, r, SALOG(020)
                       "mod_secaction: client went away while a page was written");
     }

@@ -17,6 +17,12 @@ void sa_page_retrieve_fns(void);
  * returns NULL when unset or when sessions are not configured. */
 const char *sa_sess_get(request_rec *r, const char *key);
 void sa_sess_set(request_rec *r, const char *key, const char *val);
+/* Loads the request's session before mod_session's fixups hook does (a
+ * fixups hook of the module's own, run first): a load that fails is then
+ * remembered and the session stays unavailable for the whole request. */
+void sa_sess_preload(request_rec *r);
+/* True when this request's session could not be read (the database). */
+int sa_sess_failed(request_rec *r);
 int sa_sess_available(request_rec *r);
 /* Saves a changed draft session now, before the answer is sent (mod_session
  * would save it only while the answer goes out, too late to say that it

@@ -30,53 +30,90 @@ APLOG_USE_MODULE(secaction);
 
 #define PAGE_ROWS   20
 #define COUNT_CAP   1000
-#define GRAM_SAMPLE 5000      /* a gram's postings are counted up to this to pick the rarest */
+#define GRAM_SAMPLE (COUNT_CAP + 1) /* a gram's postings are counted up to this to pick the rarest */
+#define MAX_GRAMS   8               /* of a longer key, the first this many are weighed */
 #define DATA_CHUNK  1000
 
-#define Q_LIST      "secaction_public_list"
-#define Q_LIST_N    "secaction_public_list_count"
-#define Q_NAME      "secaction_public_name"
-#define Q_NAME_N    "secaction_public_name_count"
 #define Q_GRAM_N    "secaction_public_gram_count"
+#define Q_GRAM_PN   "secaction_public_gram_pref_count"
 #define Q_DECL_NO   "secaction_public_decl"
 #define Q_DATA      "secaction_public_data"
 
 #define COLS "l.declaration_id, l.declaration_no, l.name, l.pref, l.city, l.jsic_major," \
              " l.level, l.declared_at"
-/* Filters: each applies when given ('' or 0: any).  A parameter compared
- * with a constant is CAST (apr-util's sqlite3 driver binds text). */
-#define FILTERS " AND (%s = '' OR l.pref = %s) AND (%s = '' OR l.jsic_major = %s)" \
-                " AND (CAST(%lld AS INTEGER) = 0 OR l.level = CAST(%lld AS INTEGER))"
-/* The name: driven by the postings of its rarest gram, the whole key then
- * checked on the listing's search text. */
-#define NAME_FROM " FROM listing_gram g JOIN public_listing l ON l.declaration_id = g.declaration_id" \
-                  " WHERE g.gram = %s AND l.search_text LIKE %s ESCAPE '\\'"
 
 static const sa_stmt statements[] = {
-    { Q_LIST, "SELECT " COLS " FROM public_listing l WHERE l.declaration_id < %lld" FILTERS
-              " ORDER BY l.declaration_id DESC LIMIT %lld" },
-    { Q_LIST_N, "SELECT COUNT(*) FROM (SELECT 1 FROM public_listing l WHERE 1 = 1" FILTERS
-                " LIMIT %lld) t" },
-    { Q_NAME, "SELECT " COLS NAME_FROM " AND g.declaration_id < %lld" FILTERS
-              " ORDER BY g.declaration_id DESC LIMIT %lld" },
-    { Q_NAME_N, "SELECT COUNT(*) FROM (SELECT 1" NAME_FROM FILTERS " LIMIT %lld) t" },
     { Q_GRAM_N, "SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s LIMIT %lld) t" },
+    { Q_GRAM_PN, "SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s AND pref = %s"
+                 " LIMIT %lld) t" },
     { Q_DECL_NO, "SELECT d.state, d.level, d.declared_at, d.kind, d.corp_name, d.rep_name,"
                  " d.trade_name, d.pref, d.city FROM declaration d WHERE d.declaration_no = %s" },
     { Q_DATA, "SELECT " COLS " FROM public_listing l WHERE l.declaration_id > %lld"
               " ORDER BY l.declaration_id LIMIT %lld" },
 };
 
+/* The search statements: one for each combination of what the query has,
+ * so that every statement is a plain index range with nothing optional in
+ * it (no "(%s = '' OR ...)", which neither database can plan an index for):
+ *   Q_NAME  a name: driven by the postings of one gram (listing_gram)
+ *   Q_LIKE  the name is longer than a gram: the whole key is checked on
+ *           the listing's search text (else the gram is the key)
+ *   Q_PREF  a prefecture: on the postings' own column (index gram, pref, id)
+ *   Q_JSIC, Q_LEVEL  業種, level: on the listing
+ *   Q_COUNT the capped count of the whole result instead of a page
+ * The parameters follow the same order in every statement (search_args). */
+enum { Q_NAME = 1, Q_LIKE = 2, Q_PREF = 4, Q_JSIC = 8, Q_LEVEL = 16, Q_COUNT = 32, Q_VARIANTS = 64 };
+
+static const char *search_label(apr_pool_t *p, int v)
+{
+    return apr_psprintf(p, "secaction_search_%02d", v);
+}
+
+static const char *search_sql(apr_pool_t *p, int v)
+{
+    int name = v & Q_NAME, count = v & Q_COUNT;
+    /* a count of one gram's postings needs nothing but the gram index */
+    int listing = !name || !count || (v & (Q_LIKE | Q_JSIC | Q_LEVEL));
+    const char *id = name ? "g.declaration_id" : "l.declaration_id";
+    return apr_pstrcat(p,
+        count ? "SELECT COUNT(*) FROM (SELECT 1" : "SELECT " COLS,
+        name ? " FROM listing_gram g" : " FROM public_listing l",
+        name && listing ? " JOIN public_listing l ON l.declaration_id = g.declaration_id" : "",
+        name ? " WHERE g.gram = %s" : " WHERE 1 = 1",
+        v & Q_PREF ? (name ? " AND g.pref = %s" : " AND l.pref = %s") : "",
+        count ? "" : apr_pstrcat(p, " AND ", id, " < %lld",
+                                 /* the bound on both sides of the join */
+                                 name ? " AND l.declaration_id < %lld" : "", NULL),
+        v & Q_LIKE ? " AND l.search_text LIKE %s ESCAPE '\\'" : "",
+        v & Q_JSIC ? " AND l.jsic_major = %s" : "",
+        v & Q_LEVEL ? " AND l.level = %lld" : "",
+        count ? " LIMIT %lld) t" : apr_pstrcat(p, " ORDER BY ", id, " DESC LIMIT %lld", NULL),
+        NULL);
+}
+
 void sa_public_register(server_rec *s)
 {
+    apr_pool_t *p = s->process->pconf;
+    sa_stmt *all = apr_palloc(p, sizeof(*all) * Q_VARIANTS);
+    int v, n = 0;
     sa_storage_prepare_table(s, statements, sizeof(statements) / sizeof(statements[0]));
+    for (v = 0; v < Q_VARIANTS; v++) {
+        if ((v & Q_LIKE) && !(v & Q_NAME)) {
+            continue;
+        }
+        all[n].label = search_label(p, v);
+        all[n].sql = search_sql(p, v);
+        n++;
+    }
+    sa_storage_prepare_table(s, all, n);
 }
 
 /* --- the query ---------------------------------------------------------------------- */
 
 typedef struct {
     const char *q, *key, *pref, *jsic, *level;
-    const char *gram;         /* the rarest gram of the key, or NULL (no name) */
+    const char *gram;         /* the gram the lookup is driven by, or NULL (no name) */
+    int checked;              /* the key is longer than a gram: checked on search_text */
     const char *like;
     apr_int64_t before;
 } query_t;
@@ -93,20 +130,23 @@ static const char *refname(const apr_array_header_t *items, const char *code)
     return it ? it->name : NULL;
 }
 
-/* The key's gram with the fewest postings (counted up to GRAM_SAMPLE). */
-static const char *rarest_gram(sa_req *q, const char *key)
+/* The key's gram with the fewest postings (in the prefecture when one is
+ * given), counted up to GRAM_SAMPLE: the lookup then reads the fewest rows. */
+static const char *rarest_gram(sa_req *q, const query_t *x, apr_array_header_t *grams)
 {
-    apr_array_header_t *grams = sa_search_query_grams(q->p, key);
     const char *best = NULL;
     long best_n = -1;
     int i;
-    for (i = 0; i < grams->nelts && i < 8; i++) {
-        const char *a[2] = { APR_ARRAY_IDX(grams, i, const char *), sa_i64(q->p, GRAM_SAMPLE) };
+    for (i = 0; i < grams->nelts && i < MAX_GRAMS; i++) {
+        const char *g = APR_ARRAY_IDX(grams, i, const char *);
+        const char *a[3] = { g, x->pref, sa_i64(q->p, GRAM_SAMPLE) };
+        const char *b[2] = { g, a[2] };
         apr_status_t rv;
-        const char **row = sa_db_row(q->p, sa_db(q), Q_GRAM_N, 2, a, &rv);
+        const char **row = *x->pref ? sa_db_row(q->p, sa_db(q), Q_GRAM_PN, 3, a, &rv)
+                                    : sa_db_row(q->p, sa_db(q), Q_GRAM_N, 2, b, &rv);
         long n = row ? (long)apr_atoi64(row[0]) : GRAM_SAMPLE;
         if (best_n < 0 || n < best_n) {
-            best = a[0];
+            best = g;
             best_n = n;
         }
         if (n == 0) {
@@ -119,6 +159,7 @@ static const char *rarest_gram(sa_req *q, const char *key)
 static void query_read(sa_req *q, query_t *x)
 {
     const sa_refdata *ref = q->c->ref;
+    apr_array_header_t *grams;
     x->q = qarg(q, "q");
     if (sa_utf8_len(x->q) > 100 || sa_text_status_of(x->q, 0) != SA_TEXT_OK) {
         x->q = "";
@@ -135,46 +176,63 @@ static void query_read(sa_req *q, query_t *x)
     if (x->before <= 0) {
         x->before = APR_INT64_MAX;
     }
-    x->gram = *x->key ? rarest_gram(q, x->key) : NULL;
+    grams = sa_search_query_grams(q->p, x->key);
+    x->checked = sa_search_len(x->key) > SA_SEARCH_GRAM_MAX;
+    x->gram = grams->nelts == 1 ? APR_ARRAY_IDX(grams, 0, const char *)
+            : grams->nelts > 1 ? rarest_gram(q, x, grams) : NULL;
     x->like = sa_like_contains(q->p, x->key);
 }
 
-static int filter_args(sa_req *q, const query_t *x, const char **a)
+/* The statement of the query (Q_COUNT added for its count) and its
+ * parameters, in search_sql's order. */
+static int search_variant(const query_t *x)
 {
-    const char *lv = *x->level ? x->level : "0";
-    (void)q;
-    a[0] = x->pref; a[1] = x->pref; a[2] = x->jsic; a[3] = x->jsic; a[4] = lv; a[5] = lv;
-    return 6;
+    return (x->gram ? Q_NAME : 0) | (x->gram && x->checked ? Q_LIKE : 0)
+         | (*x->pref ? Q_PREF : 0) | (*x->jsic ? Q_JSIC : 0) | (*x->level ? Q_LEVEL : 0);
+}
+
+static int search_args(sa_req *q, const query_t *x, int v, const char **a)
+{
+    int n = 0;
+    const char *before = sa_i64(q->p, x->before);
+    if (v & Q_NAME) {
+        a[n++] = x->gram;
+    }
+    if (v & Q_PREF) {
+        a[n++] = x->pref;
+    }
+    if (!(v & Q_COUNT)) {
+        a[n++] = before;
+        if (v & Q_NAME) {
+            a[n++] = before;
+        }
+    }
+    if (v & Q_LIKE) {
+        a[n++] = x->like;
+    }
+    if (v & Q_JSIC) {
+        a[n++] = x->jsic;
+    }
+    if (v & Q_LEVEL) {
+        a[n++] = x->level;
+    }
+    a[n++] = sa_i64(q->p, (v & Q_COUNT) ? COUNT_CAP + 1 : PAGE_ROWS);
+    return n;
 }
 
 static apr_status_t run_query(sa_req *q, const query_t *x, apr_array_header_t **rows,
                               long *count)
 {
-    const char *a[16], **row;
+    const char *a[12], **row;
     apr_status_t rv;
-    int n = 0;
-    if (x->gram) {
-        a[n++] = x->gram;
-        a[n++] = x->like;
-        a[n++] = sa_i64(q->p, x->before);
-    }
-    else {
-        a[n++] = sa_i64(q->p, x->before);
-    }
-    n += filter_args(q, x, a + n);
-    a[n++] = sa_i64(q->p, PAGE_ROWS);
-    if ((rv = sa_db_rows(q->p, sa_db(q), x->gram ? Q_NAME : Q_LIST, n, a, rows)) != APR_SUCCESS) {
+    int v = search_variant(x), n = search_args(q, x, v, a);
+    if ((rv = sa_db_rows(q->p, sa_db(q), search_label(q->p, v), n, a, rows)) != APR_SUCCESS) {
         return rv;
     }
     /* the count of the whole result, up to COUNT_CAP + 1 */
-    n = 0;
-    if (x->gram) {
-        a[n++] = x->gram;
-        a[n++] = x->like;
-    }
-    n += filter_args(q, x, a + n);
-    a[n++] = sa_i64(q->p, COUNT_CAP + 1);
-    row = sa_db_row(q->p, sa_db(q), x->gram ? Q_NAME_N : Q_LIST_N, n, a, &rv);
+    v |= Q_COUNT;
+    n = search_args(q, x, v, a);
+    row = sa_db_row(q->p, sa_db(q), search_label(q->p, v), n, a, &rv);
     *count = row ? (long)apr_atoi64(row[0]) : 0;
     return rv;
 }

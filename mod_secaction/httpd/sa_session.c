@@ -86,7 +86,7 @@ sa_login *sa_login_load(sa_req *q, int *down)
     l->id_hash = hash;
     l->decl_id = apr_atoi64(row[0]);
     l->csrf = row[1];
-    l->data = sa_kv_decode(q->p, row[2]);
+    l->data = sa_kv_unpack(q->p, row[2]);
     l->created_at = apr_atoi64(row[3]);
     l->seen_at = apr_atoi64(row[4]);
     if (now >= l->created_at + q->c->login_max_age || now >= l->seen_at + q->c->login_idle) {
@@ -147,7 +147,7 @@ apr_status_t sa_login_save(sa_req *q)
     if (!(dbd = sa_db(q))) {
         return APR_EGENERAL;
     }
-    args[0] = sa_kv_encode(q->p, l->data);
+    args[0] = sa_kv_pack(q->p, l->data);
     args[1] = sa_i64(q->p, apr_time_sec(apr_time_now()));
     args[2] = l->id_hash;
     if (sa_db_exec(q->p, dbd, Q_SAVE, &n, 3, args) != APR_SUCCESS) {

@@ -6,6 +6,7 @@
 #include "apr_strings.h"
 #include "apr_optional.h"
 #include "sa_storage.h"
+#include "sa_corpdata.h"
 #include "sa_decl_store.h"
 #include "sa_session.h"
 #include "sa_links.h"
@@ -61,6 +62,9 @@ static const sa_stmt statements[] = {
     /* mod_session_dbd never removes expired sessions (expiry in microseconds) */
     { SA_Q_SESSION_PURGE,
       "DELETE FROM session WHERE expiry <> 0 AND expiry < %lld" },
+    /* whether a draft session mod_session_dbd found blank is stored (sa_page.c) */
+    { SA_Q_SESSION_STORED,
+      "SELECT COUNT(*) FROM session WHERE key = %s AND (expiry = 0 OR expiry > %lld)" },
 };
 
 void sa_storage_prepare_table(server_rec *s, const sa_stmt *table, apr_size_t n)
@@ -83,6 +87,7 @@ int sa_storage_prepare(server_rec *s)
     sa_links_register(s);
     sa_admin_register(s);
     sa_public_register(s);
+    sa_corpdata_register(s);
     return 1;
 }
 

@@ -23,6 +23,7 @@
 #define SA_Q_STATUS_ACCEPTED  "secaction_status_accepted"
 #define SA_Q_SCHEMA_VERSION   "secaction_schema_version"
 #define SA_Q_SESSION_PURGE    "secaction_session_purge"
+#define SA_Q_SESSION_STORED   "secaction_session_stored"
 
 /* A statement: its label and portable SQL.  Each store keeps its own table
  * (sa_storage.c: outbox, status, worker; sa_decl_store.c: declarations;

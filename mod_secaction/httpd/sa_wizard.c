@@ -38,6 +38,7 @@
 #include "sa_token.h"
 #include "sa_validate.h"
 #include "sa_postal.h"
+#include "sa_corpdata.h"
 
 APLOG_USE_MODULE(secaction);
 
@@ -165,6 +166,147 @@ static int terms_post(sa_req *q)
     return sa_see_other(q, "/entry/company");
 }
 
+/* --- 法人番号 → 事業者名 and 所在地 (the NTA's data, when imported) ------- */
+
+static const char *catalog(sa_req *q, const char *id)
+{
+    return sa_catalog_text(q->c->texts, id, "text");
+}
+
+/* The 法人番号 lookup's result on 事業者情報入力 (after its button without
+ * JavaScript): what the data says, what was filled in, and where the typed
+ * value differs (kept as typed, with a button to take the data's). */
+static void put_houjin_result(sa_req *q, sa_tdata *d, const apr_table_t *vals)
+{
+    const char *no = vals ? apr_table_get(vals, "?houjin") : NULL;
+    apr_array_header_t *filled, *differs;
+    apr_table_t *now;
+    sa_houjin *h = NULL;
+    int i;
+
+    sa_tdata_flag(d, "houjin_lookup", sa_corpdata_loaded(q));
+    if (!no || sa_corpdata_find(q, no, &h) != APR_SUCCESS || !h) {
+        return;
+    }
+    sa_tdata_flag(d, "houjin_found", 1);
+    sa_tdata_text(d, "houjin_no", no);
+    sa_tdata_text(d, "houjin_name", h->name);
+    sa_tdata_text(d, "houjin_address", apr_pstrcat(q->p, h->postal ? "〒" : "",
+                                                   h->postal ? h->postal : "", h->postal ? " " : "",
+                                                   h->pref_name ? h->pref_name : "",
+                                                   h->city ? h->city : "", NULL));
+    sa_tdata_text(d, "houjin_closed", h->closed);
+    sa_tdata_text(d, "houjin_filled", apr_table_get(vals, "?houjin.filled"));
+    sa_tdata_flag(d, "houjin_pw", apr_table_get(vals, "?houjin.pw") != NULL);
+    /* what still differs from the data, as the page shows it now */
+    now = apr_table_copy(q->p, vals);
+    filled = apr_array_make(q->p, 5, sizeof(sa_houjin_offer));
+    differs = apr_array_make(q->p, 5, sizeof(sa_houjin_offer));
+    sa_houjin_offer_to(q->p, h, now, filled, differs);
+    sa_tdata_list(d, "houjin_diffs");
+    for (i = 0; i < differs->nelts; i++) {
+        const sa_houjin_offer *o = &APR_ARRAY_IDX(differs, i, sa_houjin_offer);
+        sa_tdata *it = sa_tdata_item(d, "houjin_diffs");
+        sa_tdata_text(it, "label", o->label);
+        sa_tdata_text(it, "shown", o->shown);
+        sa_tdata_text(it, "href", apr_pstrcat(q->p, "#f-", o->field, NULL));
+    }
+    sa_tdata_flag(d, "houjin_differs", differs->nelts > 0);
+}
+
+/* 「法人番号から入力」 without JavaScript (and 「公表データに置き換える」,
+ * replace): the form comes back with the fields left empty filled from the
+ * data (or, with replace, every offered field), everything else as typed,
+ * and the result beside the 法人番号. */
+static int houjin_lookup_post(sa_req *q, int replace)
+{
+    apr_array_header_t *errs = apr_array_make(q->p, 1, sizeof(sa_error));
+    apr_array_header_t *filled = apr_array_make(q->p, 5, sizeof(sa_houjin_offer));
+    apr_array_header_t *differs = apr_array_make(q->p, 5, sizeof(sa_houjin_offer));
+    const char *no, *msg, *pw = apr_table_get(q->form, "password");
+    sa_houjin *h = NULL;
+
+    msg = sa_corporate_number(q->p, apr_table_get(q->form, "corp_no"), &no);
+    if (!msg && (!sa_corpdata_loaded(q) || sa_corpdata_find(q, no, &h) != APR_SUCCESS)) {
+        msg = catalog(q, "houjin_unavailable");
+    }
+    else if (!msg && !h) {
+        msg = catalog(q, "houjin_unknown");
+    }
+    if (msg) {
+        sa_form_error(errs, "corp_no", msg);
+        return sa_form_refuse(q, "company", errs, step_path(q, "/entry/company"));
+    }
+    apr_table_set(q->form, "corp_no", no);
+    if (replace) {
+        static const char *const offered[] = { "corp_name", "corp_kana", "postal", "pref", "city" };
+        apr_size_t i;
+        for (i = 0; i < sizeof(offered) / sizeof(offered[0]); i++) {
+            apr_table_unset(q->form, offered[i]);
+        }
+    }
+    sa_houjin_offer_to(q->p, h, q->form, filled, differs);
+    apr_table_set(q->form, "?houjin", no);
+    apr_table_set(q->form, "?houjin.filled", sa_houjin_labels(q->p, filled));
+    if (pw && *pw) {
+        apr_table_set(q->form, "?houjin.pw", "1");
+    }
+    return sa_form_refuse(q, "company", errs,
+                          apr_pstrcat(q->p, step_path(q, "/entry/company"), "#houjin-result", NULL));
+}
+
+/* A 法人番号 that the imported data does not know is refused beside the
+ * field (without an import, or with the database unable to say, only its
+ * check digit counts, as before). */
+static void houjin_check(sa_req *q, const apr_table_t *out, apr_array_header_t *errs)
+{
+    const char *kind = apr_table_get(out, "kind"), *no = apr_table_get(out, "corp_no");
+    sa_houjin *h = NULL;
+    int i;
+    if (!kind || strcmp(kind, "corp") || !no || !*no) {
+        return;
+    }
+    for (i = 0; i < errs->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(errs, i, sa_error).field, "corp_no")) {
+            return;
+        }
+    }
+    if (sa_corpdata_loaded(q) && sa_corpdata_find(q, no, &h) == APR_SUCCESS && !h) {
+        sa_form_error(errs, "corp_no", catalog(q, "houjin_unknown"));
+    }
+}
+
+/* GET /entry/houjin?no=7000012050002: the lookup for the page's script, as
+ * JSON {"name":…,"kana":…,"postal":"113-0021","pref":"13","pref_name":…,
+ * "city":…}; 404 {} when the number is not in the data (or malformed, or
+ * nothing was imported).  Reads only. */
+static int houjin_get(sa_req *q)
+{
+    request_rec *r = q->r;
+    const char *no = NULL;
+    sa_houjin *h = NULL;
+    apr_status_t rv = APR_SUCCESS;
+
+    if (!sa_corporate_number(r->pool, sa_query_arg(r, "no"), &no) && sa_corpdata_loaded(q)) {
+        rv = sa_corpdata_find(q, no, &h);
+    }
+    ap_set_content_type(r, "application/json; charset=UTF-8");
+    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=3600");
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    r->status = h ? HTTP_OK : rv != APR_SUCCESS ? HTTP_SERVICE_UNAVAILABLE : HTTP_NOT_FOUND;
+    if (!h) {
+        ap_rputs("{}\n", r);
+        return OK;
+    }
+#define J(v) sa_json_escape(r->pool, v)
+    ap_rprintf(r, "{\"corp_no\":\"%s\",\"name\":\"%s\",\"kana\":\"%s\",\"postal\":\"%s\","
+               "\"pref\":\"%s\",\"pref_name\":\"%s\",\"city\":\"%s\",\"closed\":\"%s\"}\n",
+               J(no), J(h->name), J(h->kana), J(h->postal), J(h->pref), J(h->pref_name),
+               J(h->city), J(h->closed));
+#undef J
+    return OK;
+}
+
 /* --- 事業者情報入力 ------------------------------------------------------- */
 
 static int company_get(sa_req *q)
@@ -190,6 +332,7 @@ static int company_get(sa_req *q)
                           vals ? apr_table_get(vals, "jsic_middle") : NULL);
     sa_tdata_flag(d, "pw_set", sa_scope_get(q, "pw") != NULL);
     sa_tdata_flag(d, "postal_lookup", c->postal != NULL);
+    put_houjin_result(q, d, vals);
     sa_tdata_text(d, "pw_min", apr_itoa(q->p, SA_PASSWORD_MIN));
     sa_tdata_text(d, "pw_max", apr_itoa(q->p, SA_PASSWORD_MAX));
     sa_tdata_text(d, "pw_symbols", SA_PASSWORD_SYMBOLS);
@@ -310,10 +453,14 @@ static int company_post(sa_req *q)
     if (apr_table_get(q->form, "lookup")) {
         return sa_postal_lookup_post(q, "company", step_path(q, "/entry/company"));
     }
+    if (apr_table_get(q->form, "houjin") || apr_table_get(q->form, "houjin_apply")) {
+        return houjin_lookup_post(q, apr_table_get(q->form, "houjin_apply") != NULL);
+    }
     /* a password set earlier in this run is kept when both fields are left empty */
     keep = sa_scope_get(q, "pw");
-    if (sa_company_validate(q->p, c->ref, q->form, out, &password, errs) > 0
-        && !(keep && sa_password_may_stay(q->form, errs))) {
+    sa_company_validate(q->p, c->ref, q->form, out, &password, errs);
+    houjin_check(q, out, errs);
+    if (errs->nelts > 0 && !(keep && sa_password_may_stay(q->form, errs))) {
         return sa_form_refuse(q, "company", errs, step_path(q, "/entry/company"));
     }
     if (password) {
@@ -489,9 +636,10 @@ static const char *client_key(sa_req *q, ap_dbd_t *dbd)
     return sa_keyed_hash(q->p, sa_site_secret(q->p, dbd), q->r->useragent_ip);
 }
 
-/* The 仮申込み of this run as a typed record. */
+/* The 仮申込み of this run as a typed record (its link is set by
+ * sa_received_link). */
 static sa_decl *draft_record(sa_req *q, const char *sub, const apr_table_t *co,
-                             const apr_table_t *de, const char *token_hash, apr_int64_t expires)
+                             const apr_table_t *de)
 {
     sa_decl *d = apr_pcalloc(q->p, sizeof(*d));
     d->submission_key = sub;
@@ -509,10 +657,34 @@ static sa_decl *draft_record(sa_req *q, const char *sub, const apr_table_t *co,
     d->email_key = sa_email_key(q->p, d->email);
     d->client_key = client_key(q, sa_db(q));
     d->password_hash = sa_scope_get(q, "pw");
-    d->token_hash = token_hash;
-    d->token_expires = expires;
     d->created_at = apr_time_sec(apr_time_now());
     return d;
+}
+
+apr_status_t sa_received_link(sa_req *q, sa_decl *after, sa_change_mail *m)
+{
+    const sa_server_conf *c = q->c;
+    apr_pool_t *p = q->p;
+    const char *token = sa_token_new(p), *base = sa_base_url(q);
+    apr_int64_t expires = apr_time_sec(apr_time_now()) + c->token_lifetime;
+
+    if (!token) {
+        return APR_EGENERAL;
+    }
+    after->token_hash = sa_token_hash(p, token);
+    after->token_expires = expires;
+    m->which = SA_MAIL_RECEIVED;
+    m->to = after->email;
+    m->vals = apr_table_make(p, 8);
+    apr_table_setn(m->vals, "contact_name", after->contact_name);
+    apr_table_setn(m->vals, "name", sa_decl_name(p, after));
+    apr_table_setn(m->vals, "level_name", sa_level_name(apr_itoa(p, (int)after->level)));
+    apr_table_setn(m->vals, "verify_url", apr_pstrcat(p, base, "/entry/verify?t=", token, NULL));
+    apr_table_setn(m->vals, "expires", sa_text_datetime(p, apr_time_from_sec(expires)));
+    apr_table_setn(m->vals, "lifetime", sa_text_duration(p, c->token_lifetime));
+    apr_table_setn(m->vals, "entry_url", apr_pstrcat(p, base, "/entry/", NULL));
+    apr_table_setn(m->vals, "keep", sa_text_duration(p, c->provisional_keep));
+    return APR_SUCCESS;
 }
 
 /* Stores the 仮申込み and its 受付確認 mail in one transaction (through the
@@ -522,18 +694,12 @@ static apr_status_t store_submission(sa_req *q, ap_dbd_t *dbd, const char *sub,
                                      const apr_table_t *co, const apr_table_t *de,
                                      const char **mail_key)
 {
-    const sa_server_conf *c = q->c;
     apr_pool_t *p = q->p;
-    const char *token = sa_token_new(p), *base = sa_base_url(q);
-    apr_int64_t expires = apr_time_sec(apr_time_now()) + c->token_lifetime;
     sa_change_mail mail;
     sa_change ch = { SA_EV_SUBMIT, SA_ACTOR_APPLICANT, "applicant", NULL, &mail, 1, 0 };
     sa_decl *d, *existing;
     apr_status_t rv;
 
-    if (!token) {
-        return APR_EGENERAL;
-    }
     /* a second submit of the same run finds the first one */
     if ((rv = sa_decl_by_subkey(p, dbd, sub, &existing)) != APR_SUCCESS) {
         return rv;
@@ -541,18 +707,11 @@ static apr_status_t store_submission(sa_req *q, ap_dbd_t *dbd, const char *sub,
     if (existing) {
         return APR_EEXIST;
     }
-    d = draft_record(q, sub, co, de, sa_token_hash(p, token), expires);
-    mail.which = SA_MAIL_RECEIVED;
-    mail.to = d->email;
-    mail.vals = apr_table_make(p, 8);
-    apr_table_setn(mail.vals, "contact_name", d->contact_name);
-    apr_table_setn(mail.vals, "name", sa_decl_name(p, d));
-    apr_table_setn(mail.vals, "level_name", sa_level_name(apr_table_get(de, "level")));
-    apr_table_setn(mail.vals, "verify_url", apr_pstrcat(p, base, "/entry/verify?t=", token, NULL));
-    apr_table_setn(mail.vals, "expires", sa_text_datetime(p, apr_time_from_sec(expires)));
-    apr_table_setn(mail.vals, "lifetime", sa_text_duration(p, c->token_lifetime));
-    apr_table_setn(mail.vals, "entry_url", apr_pstrcat(p, base, "/entry/", NULL));
-    rv = sa_store_apply(p, dbd, c, NULL, d, &ch);
+    d = draft_record(q, sub, co, de);
+    if (sa_received_link(q, d, &mail) != APR_SUCCESS) {
+        return APR_EGENERAL;
+    }
+    rv = sa_store_apply(p, dbd, q->c, NULL, d, &ch);
     *mail_key = mail.key;
     return rv;
 }
@@ -637,9 +796,10 @@ static int confirm_post(sa_req *q)
         return draft_db_down(q);
     }
     /* the draft leaves the session; the 受付確認 page keeps what it shows */
-    acc = apr_table_make(q->p, 2);
+    acc = apr_table_make(q->p, 3);
     apr_table_setn(acc, "email", apr_table_get(de, "email"));
     apr_table_setn(acc, "level", apr_table_get(de, "level"));
+    apr_table_setn(acc, "sub", sub);     /* for 「確認メールを再送する」 */
     sa_scope_set_table(q, "accepted", acc);
     sa_scope_set(q, "company", NULL);
     sa_scope_set(q, "decl", NULL);
@@ -656,6 +816,120 @@ static int confirm_post(sa_req *q)
     return rv;
 }
 
+static int verify_page(sa_req *q, int status, const char *id)
+{
+    sa_tdata *d = sa_msg_data(q, id);
+    /* an already completed declaration is at 宣言完了 */
+    sa_page_progress(q->r, d, strcmp(id, "verify_done") ? SA_STEP_VERIFY : SA_STEP_COMPLETE);
+    return sa_page_send(q->r, SA_PAGE_VERIFY, d, status);
+}
+
+/* --- 「確認メールを再送する」 ------------------------------------------------ */
+
+/* Whether the 仮申込み d may get a fresh link now (the rule is the core's:
+ * a back-off after each mail, and the data kept SecActionProvisionalKeep
+ * after its link expired).  *next_at: when it may. */
+static sa_resend_verdict resend_verdict(sa_req *q, ap_dbd_t *dbd, const sa_decl *d,
+                                        apr_int64_t *next_at)
+{
+    sa_state st = sa_state_parse(d->state);
+    apr_int64_t last = 0;
+    int mails = 0;
+    if (sa_decl_received_mails(q->p, dbd, d->id, &mails, &last) != APR_SUCCESS) {
+        return SA_RESEND_WAIT;    /* unknown: ask later rather than risk a flood */
+    }
+    return sa_resend_check((st == SA_ST_PROVISIONAL || st == SA_ST_EXPIRED) && d->email,
+                           d->token_expires, q->c->provisional_keep, mails,
+                           last ? last : d->created_at, apr_time_sec(apr_time_now()), next_at);
+}
+
+/* "2026年12月1日 21時05分" and "あと2分" of a time a resend is allowed. */
+static void put_next_resend(sa_req *q, sa_tdata *d, apr_int64_t next_at)
+{
+    apr_int64_t wait = next_at - apr_time_sec(apr_time_now());
+    sa_tdata_text(d, "resend_next", sa_text_datetime(q->p, apr_time_from_sec(next_at)));
+    sa_tdata_text(d, "resend_wait", sa_text_wait(q->p, (long)(wait > 0 ? wait : 0)));
+}
+
+/* What the 受付確認 page shows after a resend: the address masked (the
+ * page may be opened from a forwarded mail), the level, the run's key. */
+static void resend_done(sa_req *q, const sa_decl *d, const char *notice)
+{
+    apr_table_t *acc = apr_table_make(q->p, 5);
+    apr_table_setn(acc, "email", sa_mask_email(q->p, d->email));
+    apr_table_setn(acc, "level", apr_itoa(q->p, (int)d->level));
+    apr_table_setn(acc, "sub", d->submission_key);
+    apr_table_setn(acc, "notice", notice);
+    sa_sess_set(q->r, "accepted", sa_kv_encode(q->p, acc));
+}
+
+/* The fresh link and its mail, through the store's transition function
+ * (its version check makes two presses at once send one mail).  The old
+ * link stops working: the token's hash is replaced. */
+static int resend_run(sa_req *q, ap_dbd_t *dbd, const sa_decl *d)
+{
+    sa_change_mail mail;
+    sa_change ch = { SA_EV_RESEND, SA_ACTOR_APPLICANT, "applicant",
+                     "確認メールの再送（申込者の依頼）", &mail, 1, 0 };
+    sa_decl *after;
+    apr_int64_t next_at = 0;
+    apr_status_t rv;
+
+    switch (resend_verdict(q, dbd, d, &next_at)) {
+    case SA_RESEND_DONE:
+        return verify_page(q, HTTP_OK, "verify_done");
+    case SA_RESEND_GONE:
+        return verify_page(q, HTTP_GONE, "verify_expired");
+    case SA_RESEND_WAIT:
+        resend_done(q, d, "wait");
+        return sa_see_other(q, "/entry/accepted");
+    case SA_RESEND_OK:
+        break;
+    }
+    after = sa_decl_copy(q->p, d);
+    after->state = sa_state_name(SA_ST_PROVISIONAL);
+    if (sa_received_link(q, after, &mail) != APR_SUCCESS) {
+        return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
+    }
+    rv = sa_store_apply(q->p, dbd, q->c, d, after, &ch);
+    if (rv != APR_SUCCESS && rv != APR_EEXIST && rv != APR_EINVAL) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(042)
+                      "mod_secaction: cannot issue a fresh confirmation link: %s",
+                      sa_db_error(dbd, rv));
+        return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
+    }
+    if (rv == APR_SUCCESS) {
+        sa_deliver_now(q, mail.key);
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, q->r, SALOG(043)
+                      "mod_secaction: a fresh confirmation link was queued at the applicant's request");
+    }
+    /* changed meanwhile (a second press, or the link used): nothing sent
+     * twice; the page says what holds now */
+    resend_done(q, d, rv == APR_SUCCESS ? "sent" : "wait");
+    return sa_see_other(q, "/entry/accepted");
+}
+
+/* POST /entry/resend from the 受付確認 page ("mail not arriving"): the
+ * 仮申込み of this browser's run. */
+static int resend_post(sa_req *q)
+{
+    apr_table_t *acc = sa_scope_table(q, "accepted");
+    const char *sub = acc ? apr_table_get(acc, "sub") : NULL;
+    ap_dbd_t *dbd;
+    sa_decl *d = NULL;
+
+    if (!sub) {
+        return sa_see_other(q, acc ? "/entry/accepted" : first_unfinished(q));
+    }
+    if (!(dbd = sa_db(q)) || sa_decl_by_subkey(q->p, dbd, sub, &d) != APR_SUCCESS) {
+        return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
+    }
+    if (!d) {
+        return sa_see_other(q, "/entry/accepted");
+    }
+    return resend_run(q, dbd, d);
+}
+
 /* --- 受付確認 --------------------------------------------------------------- */
 
 static int accepted_get(sa_req *q)
@@ -663,7 +937,9 @@ static int accepted_get(sa_req *q)
     const sa_server_conf *c = q->c;
     apr_table_t *acc = sa_scope_table(q, "accepted");
     apr_table_t *mv = apr_table_make(q->p, 1);
-    const char *subject, *body;
+    const char *subject, *body, *sub, *notice;
+    ap_dbd_t *dbd;
+    sa_decl *rec = NULL;
     sa_tdata *d;
     if (!acc) {
         return sa_see_other(q, first_unfinished(q));
@@ -676,7 +952,33 @@ static int accepted_get(sa_req *q)
     sa_tdata_text(d, "email", apr_table_get(acc, "email"));
     sa_tdata_text(d, "subject", subject);
     sa_tdata_text(d, "lifetime", sa_text_duration(q->p, c->token_lifetime));
+    sa_tdata_text(d, "keep", sa_text_duration(q->p, c->provisional_keep));
     sa_tdata_text(d, "mail_from", c->mail_from);
+    /* 「確認メールを再送する」 while the 仮申込み waits for its link */
+    sub = apr_table_get(acc, "sub");
+    notice = apr_table_get(acc, "notice");
+    if (sub && (dbd = sa_db(q)) && sa_decl_by_subkey(q->p, dbd, sub, &rec) == APR_SUCCESS
+        && rec) {
+        apr_int64_t next_at = 0;
+        sa_resend_verdict v = resend_verdict(q, dbd, rec, &next_at);
+        if (v == SA_RESEND_OK || v == SA_RESEND_WAIT) {
+            sa_tdata_text(d, "resend_action", apr_pstrcat(q->p, c->mount, "/entry/resend", NULL));
+            sa_tdata_text(d, "csrf", sa_csrf(q));
+            sa_tdata_flag(d, "resend_later", v == SA_RESEND_WAIT);
+            put_next_resend(q, d, next_at);
+        }
+        sa_tdata_flag(d, "resend_done", v == SA_RESEND_DONE);
+    }
+    sa_tdata_flag(d, "resent", notice && !strcmp(notice, "sent"));
+    sa_tdata_flag(d, "resend_refused", notice && !strcmp(notice, "wait"));
+    if (notice) {
+        /* said once; a reload shows the page as it is */
+        apr_table_unset(acc, "notice");
+        sa_scope_set_table(q, "accepted", acc);
+        if (!sa_save_sessions(q)) {
+            return OK;
+        }
+    }
     return sa_page_send(q->r, SA_PAGE_ACCEPTED, d, HTTP_OK);
 }
 
@@ -739,12 +1041,26 @@ static apr_status_t issue_ids(sa_req *q, ap_dbd_t *dbd, const sa_decl *d, sa_dec
     return APR_EGENERAL;
 }
 
-static int verify_page(sa_req *q, int status, const char *id)
+/* The expired link's page: while the 仮申込み is kept, 「確認メールを再送する」
+ * (a POST with the old token) instead of typing everything again; the
+ * address only masked. */
+static int verify_expired_page(sa_req *q, const sa_decl *d, const char *token)
 {
-    sa_tdata *d = sa_msg_data(q, id);
-    /* an already completed declaration is at 宣言完了 */
-    sa_page_progress(q->r, d, strcmp(id, "verify_done") ? SA_STEP_VERIFY : SA_STEP_COMPLETE);
-    return sa_page_send(q->r, SA_PAGE_VERIFY, d, status);
+    apr_int64_t next_at = 0;
+    sa_resend_verdict v = resend_verdict(q, sa_db(q), d, &next_at);
+    sa_tdata *t;
+    if (v != SA_RESEND_OK && v != SA_RESEND_WAIT) {
+        return verify_page(q, HTTP_GONE, "verify_expired");
+    }
+    t = sa_msg_data(q, "verify_expired_resend");
+    sa_page_progress(q->r, t, SA_STEP_VERIFY);
+    sa_tdata_text(t, "csrf", sa_csrf(q));
+    sa_tdata_text(t, "resend_token", token);
+    sa_tdata_text(t, "resend_action", apr_pstrcat(q->p, q->c->mount, "/entry/verify/resend", NULL));
+    sa_tdata_text(t, "email_masked", sa_mask_email(q->p, d->email));
+    sa_tdata_flag(t, "resend_later", v == SA_RESEND_WAIT);
+    put_next_resend(q, t, next_at);
+    return sa_page_send(q->r, SA_PAGE_VERIFY, t, HTTP_GONE);
 }
 
 /* The declaration of a verification token, or NULL with the page that
@@ -775,7 +1091,7 @@ static sa_decl *verify_target(sa_req *q, const char *token, sa_verify_outcome *o
         *sent = 0;
         return d;
     case SA_VERIFY_EXPIRED:
-        verify_page(q, HTTP_GONE, "verify_expired");
+        verify_expired_page(q, d, token);
         break;
     case SA_VERIFY_UNKNOWN:
         verify_page(q, HTTP_NOT_FOUND, "verify_unknown");
@@ -840,6 +1156,32 @@ static int verify_post(sa_req *q)
     return sa_see_other(q, "/entry/complete");
 }
 
+/* POST /entry/verify/resend from the expired link's page: the 仮申込み of
+ * the old token.  A second press after the first one worked finds the
+ * token replaced: the 受付確認 page of this browser says what was sent. */
+static int verify_resend_post(sa_req *q)
+{
+    const char *token = apr_table_get(q->form, "t");
+    ap_dbd_t *dbd = sa_db(q);
+    sa_decl *d = NULL;
+    if (!token || !sa_token_wellformed(token)) {
+        return verify_page(q, HTTP_NOT_FOUND, "verify_unknown");
+    }
+    if (sa_decl_by_token(q->p, dbd, sa_token_hash(q->p, token), &d) != APR_SUCCESS) {
+        return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
+    }
+    if (!d) {
+        /* the wizard's session, as the mail link's own button uses it */
+        const char *kept = sa_sess_get(q->r, "accepted");
+        apr_table_t *acc = kept ? sa_kv_decode(q->p, kept) : NULL;
+        if (acc && apr_table_get(acc, "sub")) {
+            return sa_see_other(q, "/entry/accepted");
+        }
+        return verify_page(q, HTTP_NOT_FOUND, "verify_unknown");
+    }
+    return resend_run(q, dbd, d);
+}
+
 static int complete_get(sa_req *q)
 {
     apr_table_t *done = sa_scope_table(q, "complete");
@@ -871,11 +1213,16 @@ static const sa_route routes[] = {
     { M_GET,  "/entry/confirm",     DRAFT, confirm_get },
     { M_POST, "/entry/confirm",     FORM,  confirm_post },
     { M_GET,  "/entry/accepted",    DRAFT, accepted_get },
+    /* 「確認メールを再送する」: from the 受付確認 page, and from the expired
+     * link's page (CSRF by cookie, like the link's own button) */
+    { M_POST, "/entry/resend",      FORM,  resend_post },
+    { M_POST, "/entry/verify/resend", SA_R_FORM | SA_R_DB, verify_resend_post },
     /* the mail link: its page stores nothing (CSRF by cookie), its POST completes */
     { M_GET,  "/entry/verify",      SA_R_DB, verify_get },
     { M_POST, "/entry/verify",      SA_R_FORM | SA_R_DB, verify_post },
     { M_GET,  "/entry/complete",    DRAFT, complete_get },
     { M_GET,  "/entry/postal",      0,     postal_get },
+    { M_GET,  "/entry/houjin",      SA_R_DB, houjin_get },
     { 0, NULL, 0, NULL }
 };
 

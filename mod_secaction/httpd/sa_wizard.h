@@ -19,6 +19,11 @@ void sa_put_declaration(sa_req *q, sa_tdata *d, const apr_table_t *co, const apr
 /* The same for a stored declaration. */
 void sa_put_stored_declaration(sa_req *q, sa_tdata *d, const sa_decl *rec);
 
+/* A fresh link of the 受付確認 mail for the 仮申込み after: sets its token
+ * hash and expiry and fills *m (the mail with the link).  APR_EGENERAL when
+ * no random token could be drawn. */
+apr_status_t sa_received_link(sa_req *q, sa_decl *after, sa_change_mail *m);
+
 /* Hands the mail queued under key to the sendmail program now (bounded). */
 void sa_deliver_now(sa_req *q, const char *mail_key);
 

@@ -8,6 +8,8 @@
  *   - on 事業者情報入力, shows the 法人 or 個人事業主 fields only and narrows
  *     業種（中分類） to the chosen 業種（大分類）,
  *   - on 自己宣言入力, shows the 二つ星 fields only when 二つ星 is chosen,
+ *   - on 事業者情報入力, fills the empty fields from 「法人番号から入力」
+ *     without leaving the page,
  *   - moves the focus to the error summary and makes its links show the
  *     field's label,
  *   - reloads the logo page when the browser restores it from its
@@ -400,6 +402,124 @@
     }
   }
 
+  /* ---- 法人番号から入力 ------------------------------------------------------ */
+
+  /* Without script the button posts the form and the server answers with
+     the fields filled; with it, the same answer comes from /entry/houjin
+     without leaving the page.  Only empty fields are filled; a field typed
+     otherwise is listed with the data's value and changed only by the
+     button 「公表データに置き換える」. */
+  function sameValue(id, typed, value) {
+    var norm = function (s) {
+      s = String(s).replace(/[\uFF10-\uFF19]/g, function (c) {
+        return String.fromCharCode(c.charCodeAt(0) - 0xFEE0);
+      }).replace(/[\s\u3000\-\u2010-\u2015\u2212\uFF0D]/g, '');
+      if (id === 'f-corp_kana') {
+        s = s.replace(/[\u3041-\u3096]/g, function (c) {
+          return String.fromCharCode(c.charCodeAt(0) + 0x60);
+        });
+      }
+      return s;
+    };
+    return norm(typed) === norm(value);
+  }
+
+  function initHoujin() {
+    var button = doc.getElementById('houjin-lookup');
+    var number = doc.getElementById('f-corp_no');
+    var status = doc.getElementById('houjin-status');
+    var fields = [['f-corp_name', 'name', '事業者名'], ['f-corp_kana', 'kana', '事業者名（全角カナ）'],
+                  ['f-postal', 'postal', '郵便番号'], ['f-pref', 'pref', '都道府県'],
+                  ['f-city', 'city', '市区町村・町名']];
+    if (!button || !number || !status || !window.XMLHttpRequest) {
+      return;
+    }
+    function say(lines, differ, answer) {
+      var i, p, ul, li, apply;
+      while (status.firstChild) {
+        status.removeChild(status.firstChild);
+      }
+      for (i = 0; i < lines.length; i++) {
+        p = doc.createElement('p');
+        p.appendChild(doc.createTextNode(lines[i]));
+        status.appendChild(p);
+      }
+      if (!differ || !differ.length) {
+        return;
+      }
+      p = doc.createElement('p');
+      p.appendChild(doc.createTextNode('次の項目は、入力された内容のままにしています。'));
+      status.appendChild(p);
+      ul = doc.createElement('ul');
+      for (i = 0; i < differ.length; i++) {
+        li = doc.createElement('li');
+        li.appendChild(doc.createTextNode(differ[i][2] + '：公表データでは「' + differ[i][3] + '」'));
+        ul.appendChild(li);
+      }
+      status.appendChild(ul);
+      apply = doc.createElement('button');
+      apply.type = 'button';
+      apply.className = 'secondary';
+      apply.id = 'houjin-apply';
+      apply.appendChild(doc.createTextNode('公表データに置き換える'));
+      on(apply, 'click', function () {
+        var k;
+        for (k = 0; k < differ.length; k++) {
+          doc.getElementById(differ[k][0]).value = answer[differ[k][1]];
+        }
+        say(['公表データの内容に置き換えました。内容を確認してください。']);
+        doc.getElementById(differ[0][0]).focus();
+      });
+      status.appendChild(apply);
+    }
+    on(button, 'click', function (ev) {
+      var url = number.form.getAttribute('action').replace(/company$/, 'houjin');
+      var xhr = new XMLHttpRequest();
+      if (ev.preventDefault) {
+        ev.preventDefault();
+      }
+      xhr.open('GET', url + '?no=' + encodeURIComponent(number.value), true);
+      xhr.onreadystatechange = function () {
+        var answer, i, el, value, shown, filled = [], differ = [], lines;
+        if (xhr.readyState !== 4) {
+          return;
+        }
+        if (xhr.status !== 200) {
+          say([xhr.status === 404
+               ? 'この法人番号は、国税庁の法人番号公表サイトのデータに見つかりません。番号に誤りがないか、ご確認ください。'
+               : 'ただいま法人番号から事業者名を調べられません。事業者名と所在地を入力してください。']);
+          number.focus();
+          return;
+        }
+        answer = JSON.parse(xhr.responseText);
+        for (i = 0; i < fields.length; i++) {
+          el = doc.getElementById(fields[i][0]);
+          value = answer[fields[i][1]];
+          if (!el || !value) {
+            continue;
+          }
+          shown = fields[i][1] === 'pref' ? answer.pref_name : value;
+          if (!el.value) {
+            el.value = value;
+            filled.push(fields[i][2]);
+          } else if (!sameValue(fields[i][0], el.value, value)) {
+            differ.push([fields[i][0], fields[i][1], fields[i][2], shown]);
+          }
+        }
+        lines = ['国税庁の公表データでは「' + answer.name + '」（' +
+                 (answer.postal ? '〒' + answer.postal + ' ' : '') + answer.pref_name + answer.city + '）です。'];
+        if (answer.closed) {
+          lines.push('この法人は、公表データでは ' + answer.closed + ' に登記記録が閉鎖されています。');
+        }
+        if (filled.length) {
+          lines.push('空欄だった ' + filled.join('、') + ' に入力しました。内容を確認し、違っていれば直してください。');
+        }
+        say(lines, differ, answer);
+      };
+      xhr.send(null);
+    });
+  }
+
   /* ---- start ------------------------------------------------------------- */
 
   function start() {
@@ -410,6 +530,7 @@
     toggleByRadio('level', { '2': 'level2-only' });
     initErrorSummary();
     initPostal();
+    initHoujin();
   }
 
   /* A page that shows what the server recorded meanwhile (the logo page

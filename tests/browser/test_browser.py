@@ -1,7 +1,7 @@
 """The wizard in a real browser: what site.js adds, and that everything still
 works without it.  Every value is typed or clicked through the page's own
 controls (labels, radios, checkboxes, selects); the mail link is read from
-the .eml that bin/sa-sendmail wrote and opened in the same browser."""
+the .eml that build/sa-sendmail wrote and opened in the same browser."""
 import os
 import re
 from urllib.parse import urlparse

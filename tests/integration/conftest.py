@@ -1,5 +1,5 @@
 """Integration harness: a real httpd with the module from the build tree,
-real mod_dbd (SQLite or PostgreSQL), real mod_session, and bin/sa-sendmail
+real mod_dbd (SQLite or PostgreSQL), real mod_session, and build/sa-sendmail
 writing mail files — all on loopback.  Each Site gets its own config tree,
 database and mail folder under var/test/."""
 import email
@@ -25,8 +25,9 @@ TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 MODULE = os.path.join(TOP, "mod_secaction", ".libs", "mod_secaction.so")
 PG_PORT = int(os.environ.get("SA_PG_PORT", "55432"))
 PG_ADMIN = "host=127.0.0.1 port=%d user=secaction password=secaction" % PG_PORT
-# this run's sites: var/test/run-<pid>/<backend>-<port>
-RUN_DIR = os.path.join(TOP, "var", "test", "run-%d" % os.getpid())
+# this run's sites: var/test/run-<pid>/<backend>-<port> (var/: see
+# genconf.runtime(), a folder of its own when the checkout is not reachable)
+RUN_DIR = os.path.join(genconf.runtime()[0], "test", "run-%d" % os.getpid())
 BACKENDS = [b for b in os.environ.get("SA_BACKENDS", "sqlite3,pgsql").split(",") if b]
 
 
@@ -39,7 +40,9 @@ def httpd_env():
         libasan = subprocess.run(["gcc", "-print-file-name=libasan.so"], capture_output=True,
                                  text=True, check=True).stdout.strip()
         env["LD_PRELOAD"] = libasan
-        env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0:halt_on_error=0"
+        # a small quarantine: ASan holds freed memory back (256 MB by default),
+        # which would hide whether a streamed export keeps its memory flat
+        env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=0:halt_on_error=0:quarantine_size_mb=16"
         env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=0"
     return env
 
@@ -127,7 +130,7 @@ class Site:
     def stop(self):
         subprocess.run(["/usr/sbin/apache2", "-f", self.conf, "-k", "stop"], check=False)
         pidfile = os.path.join(self.run, "httpd.pid")
-        deadline = time.time() + 10
+        deadline = time.time() + 30          # an ASan build takes a while to stop
         while os.path.exists(pidfile) and time.time() < deadline:
             time.sleep(0.1)
         if self.backend == "pgsql":
@@ -234,6 +237,28 @@ def new_site():
         check_error_log(s)
 
 
+def session_text(site):
+    """Every stored wizard session as text: mod_session's urlencoded pairs
+    decoded, and the module's packed tables ('*' and base64url of
+    NUL-ended keys and values) unpacked, so that a test looking for a
+    secret in the table sees it whatever the encoding."""
+    import base64
+    import urllib.parse
+    out = []
+    for row in site.sql("SELECT * FROM session"):
+        out.append("\t".join(row))
+        for cell in row:
+            for k, v in urllib.parse.parse_qsl(cell, keep_blank_values=True):
+                out.append("%s=%s" % (k, v))
+                if v.startswith("*"):
+                    try:
+                        raw = base64.urlsafe_b64decode(v[1:] + "=" * (-len(v[1:]) % 4))
+                        out.append(raw.decode("utf-8", "replace").replace("\0", "\t"))
+                    except ValueError:
+                        out.append(v)
+    return "\n".join(out)
+
+
 def unique_email():
     return "tanaka.%s@example.co.jp" % secrets.token_hex(4)
 
@@ -242,7 +267,7 @@ def pytest_sessionstart(session):
     """Each run starts with no sites left from an earlier one (they are kept
     after a run, for reading their logs, until the next run).  A run that is
     still going (another pytest on this checkout) keeps its folder."""
-    top = os.path.join(TOP, "var", "test")
+    top = os.path.dirname(RUN_DIR)
     os.makedirs(top, exist_ok=True)
     for name in os.listdir(top):
         pid = name[4:] if name.startswith("run-") else ""

@@ -377,4 +377,6 @@ def test_csv_export_memory_stays_flat(new_site, backend):
                  ", ".join("%s: %.1f" % (n, kb / 1024.0) for n, kb in samples)))
     print("\n" + report)
     assert lines == BULK_ROWS + 1, report
-    assert peak - base < 30 * 1024, report
+    # an ASan build holds up to its quarantine (16 MB, see httpd_env) of freed memory
+    allowance = 30 * 1024 + (16 * 1024 if os.environ.get("SA_SANITIZE") == "1" else 0)
+    assert peak - base < allowance, report

@@ -1,5 +1,5 @@
 """A real mail server (Debian's exim4-daemon-light) instead of
-bin/sa-sendmail: the module hands each mail to exim's sendmail interface
+build/sa-sendmail: the module hands each mail to exim's sendmail interface
 (`exim4 -C <conf> -i -f <sender> -- <recipient>`), exim queues it, and the
 exim daemon of this test (listening on 127.0.0.1 only) delivers it into a
 Maildir under the test's folder.  The applicant declares, reads the
@@ -273,7 +273,7 @@ def test_declaration_through_a_real_mta(mta_site, mta):
     assert site.sql("SELECT user_no, declaration_no, state FROM declaration WHERE email = '%s'"
                     % addr) == [[numbers[0], numbers[1], "declared"]]
 
-    # both went through exim, none through bin/sa-sendmail, none waits in the outbox
+    # both went through exim, none through build/sa-sendmail, none waits in the outbox
     assert glob.glob(os.path.join(site.maildir, "*.eml")) == []
     deadline = time.time() + 5
     while time.time() < deadline:

@@ -1,5 +1,8 @@
 """A graceful restart under load fails no request and stalls nothing
-(with SQLite's single child, the new child needs a second scoreboard slot)."""
+(with SQLite's single child, the new child needs a second scoreboard slot:
+with ServerLimit 1 this test sees every request wait 2 s for the slow upload
+that keeps the old child, and "scoreboard is full" in the log)."""
+import socket
 import subprocess
 import threading
 import time
@@ -32,7 +35,21 @@ def test_graceful_restart_under_load(new_site, backend):
                 code = repr(e)
             results.append((code, time.time() - t0))
 
-    threads = [threading.Thread(target=load) for _ in range(4)]
+    def slow_upload():
+        # a request still being sent keeps the old child alive through the
+        # restart (a phone on a slow line): the new child needs a slot of
+        # its own meanwhile, or every request waits for this one
+        body = b"agree=1&csrf=" + b"x" * 40
+        c = socket.create_connection(("127.0.0.1", site.port), timeout=10)
+        c.sendall(b"POST /security/entry/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  b"Content-Type: application/x-www-form-urlencoded\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
+        time.sleep(4)
+        c.sendall(body[10:])
+        c.recv(100)
+        c.close()
+
+    threads = [threading.Thread(target=load) for _ in range(4)] + [threading.Thread(target=slow_upload)]
     for t in threads:
         t.start()
     time.sleep(1.5)

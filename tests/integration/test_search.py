@@ -5,12 +5,14 @@ every state change at once, and never showing a non-public value."""
 import csv
 import io
 import json
+import os
 import re
+import subprocess
 
 import pytest
 import requests
 
-from conftest import BACKENDS, Site, check_error_log
+from conftest import BACKENDS, TOP, Site, check_error_log
 from htmlpage import Page
 from wizard import CORP, ONE_STAR, SOLE, TWO_STAR, Browser, declared, login, location
 
@@ -18,6 +20,7 @@ NAMES = [  # (事業者名, reading) of corporations
     ("株式会社日立テスト", "ひたちてすと"), ("日立産業有限会社", "ヒタチサンギョウ"),
     ("トヨタ部品株式会社", "とよたぶひん"), ("株式会社日本情報", "ニホンジョウホウ"),
     ("(株)テスト商会", "ﾃｽﾄｼｮｳｶｲ"), ("合同会社立花", "タチバナ"),
+    ("ブブブブ商事株式会社", "ブブブブショウジ"),
 ]
 
 
@@ -75,7 +78,9 @@ def scan(site, key):
     ("日", "日"), ("日立", "日立"), ("立", "立"), ("日立産", "日立産"), ("テスト", "テスト"),
     ("ﾃｽﾄ", "テスト"), ("てすと", "テスト"), ("とよた", "トヨタ"), ("株式会社日立", "日立"),
     ("（株）テスト", "テスト"), ("佐藤", "佐藤"), ("サトウ", "サトウ"), ("工務店", "工務店"),
-    ("ページ", "ページ"), ("存在しない", "存在シナイ"),
+    ("ページ", "ページ"), ("存在しない", "存在シナイ"), ("ブブブ", "ブブブ"),
+    ("ブブブブ", "ブブブブ"), ("ブブブブブ", "ブブブブブ"), ("ぶぶぶぶしょうじ", "ブブブブショウジ"),
+    ("テスト商会", "テスト商会"),
 ])
 def test_name_queries_match_a_scan(listed, query, key):
     got, count = search(listed, q=query)
@@ -111,6 +116,39 @@ def test_filters(listed):
     e = search(listed, jsic="E")[0]
     assert sorted(n for _, n in e) == sorted(r[0] for r in listed.sql(
         "SELECT name FROM public_listing WHERE jsic_major = 'E'"))
+
+
+def test_every_combination_of_name_and_filters_matches_a_scan(listed):
+    """Each combination of a name (none, one gram, several grams) and the
+    filters is a statement of its own: every one against a scan."""
+    nl = "char(10)" if listed.backend == "sqlite3" else "chr(10)"
+    rows = listed.sql("SELECT name, replace(search_text, %s, '|'), pref, jsic_major, level"
+                      " FROM public_listing" % nl)
+    for q, key in (("", ""), ("日", "日"), ("日立", "日立"), ("てすと", "テスト"), ("ページ", "ページ")):
+        for pref in ("", "13", "27"):
+            for jsic in ("", "E", "G"):
+                for level in ("", "1", "2"):
+                    want = sorted(r[0] for r in rows if key in r[1] and pref in ("", r[2])
+                                  and jsic in ("", r[3]) and level in ("", str(r[4])))
+                    got, count = search(listed, q=q, pref=pref, jsic=jsic, level=level, go="1")
+                    assert sorted(n for _, n in got) == want, (q, pref, jsic, level)
+                    assert count == len(want), (q, pref, jsic, level)
+
+
+def test_migration_008_adds_the_grams_the_module_writes(listed):
+    """sa-dbinit applies a missing migration (here 008, whose grams are
+    removed again) and writes the same three-character grams the module
+    writes for every change."""
+    count = "SELECT gram, declaration_id FROM listing_gram WHERE length(gram) = 3 ORDER BY 1, 2"
+    written = listed.sql(count)
+    assert written and all(len(g) == 3 for g, _ in written)
+    listed.sql("DELETE FROM listing_gram WHERE length(gram) = 3")
+    listed.sql("DELETE FROM schema_version WHERE version = 8")
+    out = subprocess.run([os.path.join(TOP, "bin", "sa-dbinit"), listed.backend, listed.dbparams],
+                         check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "sa-dbinit: applied 008_trigrams.sql"
+    assert listed.sql(count) == written
+    assert listed.sql("SELECT COUNT(*) FROM schema_version WHERE version = 8") == [["1"]]
 
 
 def test_paging_visits_every_result_once(listed):

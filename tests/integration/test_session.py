@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from conftest import body, subject, unique_email
+from conftest import body, session_text, subject, unique_email
 from htmlpage import Page
 from wizard import (CORP, ONE_STAR, SOLE, TWO_STAR, Browser, agree, csrf, fill_company,
                     fill_declaration, location, submit, verify_link)
@@ -356,6 +356,8 @@ def test_back_from_declaration_keeps_what_was_typed(site):
 # --- the password is never stored in plain text --------------------------------
 
 def all_text(site, table):
+    if table == "session":
+        return session_text(site)
     return "\n".join("\t".join(row) for row in site.sql("SELECT * FROM %s" % table))
 
 
@@ -494,3 +496,37 @@ def test_a_draft_that_cannot_be_saved_is_not_reported_as_saved(new_site):
     again.update(password=CORP["password"], password2=CORP["password"])
     r = b.post("/entry/company", again, token=again.pop("csrf"))
     assert r.status_code == 303 and location(r) == "/entry/declaration"
+
+
+def test_a_draft_that_cannot_be_read_is_an_outage_not_a_new_start(new_site):
+    """When the draft's row cannot be read (here: its table refused to the
+    module's database user, as a database going away does), every wizard
+    page answers the outage page, and the draft is there again afterwards.
+    mod_session's own fixups hook loads the session first and mod_session_dbd
+    takes the cookie out of the request as it reads it: without the module's
+    own earlier load, the handler's load found no cookie, a blank session,
+    and the applicant was sent back to the terms (303 to /entry/)."""
+    site = new_site("pgsql")
+    # mod_session_dbd's and mod_session's lines for the refused SELECT, ours
+    site.expected_log = ("SA045",)
+    b = Browser(site)
+    agree(b)
+    fill_company(b, CORP)
+    page = b.get("/entry/declaration")
+    assert page.status_code == 200
+    token = csrf(page.text)
+    site.psql(["-d", site.dbname, "-c", "REVOKE SELECT ON session FROM secaction"])
+    try:
+        answers = [b.get("/entry/company"), b.get("/entry/declaration"),
+                   b.post("/entry/declaration", dict(ONE_STAR, email="a@example.co.jp",
+                                                     email2="a@example.co.jp"), token=token)]
+    finally:
+        site.psql(["-d", site.dbname, "-c", "GRANT SELECT ON session TO secaction"])
+    for r in answers:
+        assert r.status_code == 503, (r.request.method, r.request.url, r.status_code,
+                                      r.headers.get("Location"))
+        assert "ただいま" in r.text
+    # nothing was lost: the draft is read again once the table is back
+    page = b.get("/entry/company")
+    assert page.status_code == 200
+    assert Page(page.text).value("corp_name") == CORP["corp_name"]

@@ -187,15 +187,20 @@ def test_company_step_refuses_one_bad_field(site, base, changes, field):
     assert declarations(site) == before
 
 
-def test_company_step_refuses_invalid_utf8(site):
+@pytest.mark.parametrize("value", [
+    b"\xe6\xa0\xaa\xff\xfe\xe5\xbc",         # 株 + bytes that are no UTF-8
+    b"\xe3\x81\xb2\x7f \xe5",                # a control character first, then a cut sequence
+], ids=["bad-bytes", "control-then-cut"])
+def test_company_step_refuses_invalid_utf8(site, value):
     """Bytes that are no UTF-8 are not a form a browser sends: the body
-    cannot be read, so the page says so and nothing changes."""
+    cannot be read, so the page says so and nothing changes (also when a
+    control character comes before them)."""
     before = declarations(site)
     b = Browser(site)
     agree(b)
     token = csrf(b.get("/entry/company").text)
     fields = dict(CORP, csrf=token)
-    fields["corp_name"] = b"\xe6\xa0\xaa\xff\xfe\xe5\xbc"      # 株 + bytes that are no UTF-8
+    fields["corp_name"] = value
     body = urllib.parse.urlencode(fields).encode("ascii")
     r = b.s.post(site.url("/entry/company"), data=body, allow_redirects=False, timeout=30,
                  headers={"Content-Type": "application/x-www-form-urlencoded"})

@@ -409,7 +409,7 @@ def browse(c, n=3):
 # --- the mail folder as a mailbox ---------------------------------------------
 
 class Mailbox:
-    """bin/sa-sendmail's folder (one file a mail), read incrementally:
+    """build/sa-sendmail's folder (one file a mail), read incrementally:
     address -> kind ('received', 'completed', …) -> [(file, link)]."""
 
     KINDS = (("受付確認", "received"), ("完了", "completed"))

@@ -1,5 +1,5 @@
 """soak_mail_outage: clients declare on one site and read pages while the
-mail program fails (bin/sa-sendmail exits 75 while FAIL exists in its
+mail program fails (build/sa-sendmail exits 75 while FAIL exists in its
 folder) for T seconds, then works again.  Whoever finds a 受付確認 mail
 opens its link and completes, as its owner would.
 

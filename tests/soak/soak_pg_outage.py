@@ -82,7 +82,7 @@ def run(backend="pgsql", outage=15.0, before=10.0, after=20.0, clients=8, flaps=
         for t in threads:
             t.join(60)
 
-        pending, drained = wait_outbox_empty(site, 120)
+        pending, drained = wait_outbox_empty(site, 200)
         rows = site.sql("SELECT email, state FROM declaration")
         state = {r[0]: r[1] for r in rows}
         lost = sorted(a for a in stats.confirmed if a not in state)

@@ -1,5 +1,5 @@
 /* Unit tests of sa_token.c and sa_mail.c.  Run from the repository root:
- * the sendmail tests use bin/sa-sendmail. */
+ * the sendmail tests use build/sa-sendmail (tools/sa_sendmail.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -515,7 +515,7 @@ static char *slurp(const char *path)
 static int setup_maildir(void **state)
 {
     char tmpl[] = "/tmp/test_mail_dir.XXXXXX";
-    if (setup(state) != 0 || !realpath("bin/sa-sendmail", sendmail_path) || !mkdtemp(tmpl))
+    if (setup(state) != 0 || !realpath("build/sa-sendmail", sendmail_path) || !mkdtemp(tmpl))
         return -1;
     maildir = apr_pstrcat(pool, tmpl, "/mail", NULL);   /* sa-sendmail creates it */
     return 0;
@@ -581,7 +581,7 @@ static void test_sendmail_failures(void **state)
 {
     const char *false_argv[] = { "/bin/false", NULL };
     const char *missing_argv[] = { "/nonexistent/sendmail", "-t", NULL };
-    const char *relative_argv[] = { "bin/sa-sendmail", "--maildir", maildir, NULL };
+    const char *relative_argv[] = { "build/sa-sendmail", "--maildir", maildir, NULL };
     const char *bare_argv[] = { "sendmail", NULL };
     const char *empty_argv[] = { NULL };
     const char *ok_argv[] = { sendmail_path, "--maildir", maildir, NULL };
@@ -635,7 +635,7 @@ static void test_sendmail_signal_and_timeout(void **state)
     assert_non_null(strstr(err, "timed out after 300ms"));
     assert_true(apr_time_now() - t0 < apr_time_from_sec(3));
 
-    /* ... and while writing to a program that never reads */
+    /* ... and with a program that never reads a large message */
     memset(big, 'a', (1 << 20) - 1);
     big[(1 << 20) - 1] = '\0';
     err = NULL;
@@ -643,6 +643,28 @@ static void test_sendmail_signal_and_timeout(void **state)
     assert_int_equal(send_with(sleeper, big, apr_time_from_msec(300), &err), APR_TIMEUP);
     assert_non_null(strstr(err, "timed out"));
     assert_true(apr_time_now() - t0 < apr_time_from_sec(3));
+}
+
+/* The program reads the message from a file that is complete before it
+ * starts (not from a pipe the server could die writing into, which would
+ * hand it a cut message): its standard input is a regular file, already
+ * unlinked, read from its start. */
+static void test_sendmail_reads_a_complete_file(void **state)
+{
+    const char *out = apr_pstrcat(pool, maildir, ".stdin", NULL);
+    const char *script = apr_pstrcat(pool, "[ -f /proc/self/fd/0 ] || exit 3; "
+                                     "case $(readlink /proc/self/fd/0) in *deleted*) ;; *) exit 4;; esac; "
+                                     "cat > '", out, "'", NULL);
+    const char *argv[] = { "/bin/sh", "-c", script, NULL };
+    const char *err = NULL;
+    char *big = apr_palloc(pool, 300000);
+    (void)state;
+    memset(big, 'b', 299999);
+    big[299999] = '\0';
+    assert_int_equal(send_with(argv, big, apr_time_from_sec(10), &err), APR_SUCCESS);
+    assert_null(err);
+    assert_string_equal(slurp(out), big);
+    unlink(out);
 }
 
 static void test_keyed_hash(void **state)
@@ -681,6 +703,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sendmail_tempfail, setup_maildir, teardown_maildir),
         cmocka_unit_test_setup_teardown(test_sendmail_failures, setup_maildir, teardown_maildir),
         cmocka_unit_test_setup_teardown(test_sendmail_signal_and_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sendmail_reads_a_complete_file, setup_maildir,
+                                        teardown_maildir),
         cmocka_unit_test_setup_teardown(test_keyed_hash, setup, teardown),
     };
     int rc;

@@ -203,6 +203,44 @@ static void pending_limit(void **state)
     assert_false(sa_pending_allowed_n(0, 0));   /* limit 0: none at all */
 }
 
+static void resend_waits_double_and_expired_is_kept_for_a_while(void **state)
+{
+    const apr_int64_t keep = 7 * 86400;
+    apr_int64_t at = -1;
+    (void)state;
+    /* the submission's mail a minute ago: the first resend is allowed */
+    assert_int_equal(sa_resend_check(1, NOW + 3600, keep, 1, NOW - 60, NOW, &at), SA_RESEND_OK);
+    assert_true(at == NOW);
+    /* half a minute ago: wait, and say until when */
+    assert_int_equal(sa_resend_check(1, NOW + 3600, keep, 1, NOW - 30, NOW, &at), SA_RESEND_WAIT);
+    assert_true(at == NOW + 30);
+    /* after two mails the wait doubles: 120 s, then 240 s ... */
+    assert_int_equal(sa_resend_check(1, NOW + 3600, keep, 2, NOW - 100, NOW, &at), SA_RESEND_WAIT);
+    assert_true(at == NOW + 20);
+    assert_int_equal(sa_resend_check(1, NOW + 3600, keep, 3, NOW - 239, NOW, &at), SA_RESEND_WAIT);
+    assert_int_equal(sa_resend_check(1, NOW + 3600, keep, 3, NOW - 240, NOW, NULL), SA_RESEND_OK);
+    /* ... capped at an hour however many */
+    assert_int_equal(sa_resend_check(1, NOW + 3600, keep, 50, NOW - 3600, NOW, &at), SA_RESEND_OK);
+    assert_int_equal(sa_resend_check(1, NOW + 3600, keep, INT_MAX, NOW - 3599, NOW, &at),
+                     SA_RESEND_WAIT);
+    /* a mails count of 0 (nothing recorded) counts as one */
+    assert_int_equal(sa_resend_check(1, NOW, keep, 0, NOW - 60, NOW, NULL), SA_RESEND_OK);
+    /* expired a day ago: still kept, so it may be revived */
+    assert_int_equal(sa_resend_check(1, NOW - 86400, keep, 1, NOW - 2 * 86400, NOW, &at),
+                     SA_RESEND_OK);
+    /* expired longer ago than it is kept: start again */
+    assert_int_equal(sa_resend_check(1, NOW - keep - 1, keep, 1, NOW - keep - 86400, NOW, &at),
+                     SA_RESEND_GONE);
+    assert_true(at == 0);
+    assert_int_equal(sa_resend_check(1, NOW - keep, keep, 1, NOW - keep - 86400, NOW, NULL),
+                     SA_RESEND_OK);
+    /* keep 0: only until the link expires */
+    assert_int_equal(sa_resend_check(1, NOW - 1, 0, 1, NOW - 100, NOW, NULL), SA_RESEND_GONE);
+    /* completed (or unknown): nothing to resend */
+    assert_int_equal(sa_resend_check(0, NOW + 3600, keep, 1, NOW - 600, NOW, &at), SA_RESEND_DONE);
+    assert_true(at == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +256,7 @@ int main(void)
         cmocka_unit_test(lock_disabled_by_max_failures_zero),
         cmocka_unit_test(mail_backoff_doubles_and_is_capped),
         cmocka_unit_test(pending_limit),
+        cmocka_unit_test(resend_waits_double_and_expired_is_kept_for_a_while),
     };
     return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }

@@ -91,6 +91,18 @@ static void changes_by_actor(void **state)
                                    SA_ST_PROVISIONAL));
     assert_false(sa_change_allowed(SA_EV_RESEND, SA_ACTOR_BUSINESS, SA_ST_EXPIRED,
                                    SA_ST_PROVISIONAL));
+    /* the applicant's 「確認メールを再送する」: a 仮申込み (expired or not) stays
+     * or becomes one; nothing else */
+    assert_true(sa_change_allowed(SA_EV_RESEND, SA_ACTOR_APPLICANT, SA_ST_EXPIRED,
+                                  SA_ST_PROVISIONAL));
+    assert_true(sa_change_allowed(SA_EV_RESEND, SA_ACTOR_APPLICANT, SA_ST_PROVISIONAL,
+                                  SA_ST_PROVISIONAL));
+    assert_false(sa_change_allowed(SA_EV_RESEND, SA_ACTOR_APPLICANT, SA_ST_DECLARED,
+                                   SA_ST_DECLARED));
+    assert_false(sa_change_allowed(SA_EV_RESEND, SA_ACTOR_APPLICANT, SA_ST_EXPIRED,
+                                   SA_ST_EXPIRED));
+    assert_false(sa_change_allowed(SA_EV_RESEND, SA_ACTOR_SYSTEM, SA_ST_EXPIRED,
+                                   SA_ST_PROVISIONAL));
     assert_true(sa_change_allowed(SA_EV_UNLOCK, SA_ACTOR_SECRETARIAT, SA_ST_STOPPED,
                                   SA_ST_STOPPED));
 }

@@ -568,6 +568,51 @@ static void test_many_attribute_slots(void **state)
     assert_int_equal(n, 100);
 }
 
+/* --- scopes: many names, rebinding, unsetting ---------------------------- */
+
+/* A scope grows past its first size and its index: every name stays
+ * found, a rebinding replaces the value, an unset name is looked up
+ * outwards again, and an item sees the names of its page. */
+static void test_scope_of_many_names(void **state)
+{
+    (void)state;
+    sa_tdata *d = sa_tdata_make(pool);
+    const char *src = "<p" NS "><b sa:text=\"n0\">x</b><b sa:text=\"n77\">x</b>"
+                      "<b sa:text=\"n149\">x</b><i sa:each=\"rows\"><b sa:text=\"n5\">x</b>"
+                      "<b sa:text=\"v\">x</b></i></p>";
+    for (int i = 0; i < 150; i++)
+        sa_tdata_text(d, apr_psprintf(pool, "n%d", i), apr_psprintf(pool, "<%d>", i));
+    for (int i = 0; i < 150; i++)
+        assert_string_equal(sa_tdata_get(d, apr_psprintf(pool, "n%d", i)),
+                            apr_psprintf(pool, "<%d>", i));
+    sa_tdata_text(d, "n77", "again");
+    sa_tdata_text(sa_tdata_item(d, "rows"), "v", "a");
+    sa_tdata *it = sa_tdata_item(d, "rows");
+    sa_tdata_text(it, "n5", "own");
+    sa_tdata_text(it, "v", "b");
+    sa_tdata_text(it, "n5", NULL);        /* unset: the page's n5 again */
+    assert_string_equal(render(src, d),
+        "<p><b>&lt;0&gt;</b><b>again</b><b>&lt;149&gt;</b>"
+        "<i><b>&lt;5&gt;</b><b>a</b></i><i><b>&lt;5&gt;</b><b>b</b></i></p>");
+    sa_tdata_text(d, "n0", NULL);
+    assert_null(sa_tdata_get(d, "n0"));
+    sa_tdata_flag(d, "n0", 1);            /* a flag where the text was */
+    assert_null(sa_tdata_get(d, "n0"));
+    assert_string_equal(render("<p" NS "><b sa:if=\"n0\">on</b></p>", d), "<p><b>on</b></p>");
+}
+
+/* Escaping writes each run of safe bytes whole, and only the escaped
+ * characters change. */
+static void test_escape_runs(void **state)
+{
+    (void)state;
+    sa_tdata *d = sa_tdata_make(pool);
+    sa_tdata_text(d, "t", "株式会社<&>\"テスト\" & 'x'");
+    assert_string_equal(render("<p" NS " sa:attr-title=\"t\" sa:text=\"t\">x</p>", d),
+        "<p title=\"株式会社&lt;&amp;&gt;&quot;テスト&quot; &amp; 'x'\">"
+        "株式会社&lt;&amp;&gt;\"テスト\" &amp; 'x'</p>");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -601,6 +646,8 @@ int main(void)
         cmocka_unit_test(test_empty_names),
         cmocka_unit_test(test_other_errors),
         cmocka_unit_test(test_many_attribute_slots),
+        cmocka_unit_test(test_scope_of_many_names),
+        cmocka_unit_test(test_escape_runs),
     };
     int rc;
 

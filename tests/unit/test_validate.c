@@ -91,6 +91,21 @@ static void test_lengths(void **state)
     CONTAINS(sa_length_label(pool, "事業者名", "あいうえ", 3), "現在4文字");
 }
 
+/* Invalid UTF-8 anywhere, also after another problem such as a control
+ * character (which sa_text_status_of reports first). */
+static void test_utf8_valid(void **state)
+{
+    (void)state;
+    assert_true(sa_utf8_valid(""));
+    assert_true(sa_utf8_valid("日立 abc"));
+    assert_false(sa_utf8_valid("\xe3\x81\xb2\x7f \xe5"));
+    assert_int_equal(sa_text_status_of("\xe3\x81\xb2\x7f \xe5", 1), SA_TEXT_CONTROL);
+    assert_false(sa_utf8_valid("\xe6\x3f\x88"));
+    assert_false(sa_utf8_valid("\xed\xa0\x80"));      /* a surrogate */
+    /* the search fold takes nothing of such text (it used to loop forever) */
+    assert_string_equal(sa_search_fold(pool, "\xe3\x81\xb2\x7f \xe5"), "");
+}
+
 static void test_trim_and_fold(void **state)
 {
     (void)state;
@@ -1018,6 +1033,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_text),
         cmocka_unit_test(test_lengths),
+        cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_trim_and_fold),
         cmocka_unit_test(test_corporate_check_digit),
         cmocka_unit_test(test_corporate_number),

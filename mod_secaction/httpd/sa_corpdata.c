@@ -1,0 +1,55 @@
+/* The corporate-number data (see sa_corpdata.h). */
+#include "httpd.h"
+#include "apr_strings.h"
+#include "sa_corpdata.h"
+#include "sa_storage.h"
+
+#define Q_LOADED "secaction_houjin_loaded"
+#define Q_FIND   "secaction_houjin_find"
+
+static const sa_stmt statements[] = {
+    { Q_LOADED, "SELECT COUNT(*) FROM houjin_import" },
+    /* the slot of the newest import is the data in use */
+    { Q_FIND, "SELECT name, kana, pref, pref_name, city, postal, closed FROM houjin"
+              " WHERE slot = (SELECT slot FROM houjin_import ORDER BY generation DESC LIMIT 1)"
+              " AND corp_no = %s" },
+};
+
+void sa_corpdata_register(server_rec *s)
+{
+    sa_storage_prepare_table(s, statements, sizeof(statements) / sizeof(statements[0]));
+}
+
+int sa_corpdata_loaded(sa_req *q)
+{
+    ap_dbd_t *dbd = sa_db(q);
+    apr_status_t rv;
+    const char **row = dbd ? sa_db_row(q->p, dbd, Q_LOADED, 0, NULL, &rv) : NULL;
+    return row && row[0] && apr_atoi64(row[0]) > 0;
+}
+
+static const char *text(const char *v)
+{
+    return v && *v ? v : NULL;    /* the pgsql driver reads SQL NULL as "" */
+}
+
+apr_status_t sa_corpdata_find(sa_req *q, const char *corp_no, sa_houjin **h)
+{
+    ap_dbd_t *dbd = sa_db(q);
+    apr_status_t rv = APR_EGENERAL;
+    const char **row = dbd ? sa_db_row(q->p, dbd, Q_FIND, 1, &corp_no, &rv) : NULL;
+    *h = NULL;
+    if (!row) {
+        return dbd ? rv : APR_EGENERAL;
+    }
+    *h = apr_pcalloc(q->p, sizeof(**h));
+    (*h)->corp_no = corp_no;
+    (*h)->name = text(row[0]);
+    (*h)->kana = text(row[1]);
+    (*h)->pref = text(row[2]);
+    (*h)->pref_name = text(row[3]);
+    (*h)->city = text(row[4]);
+    (*h)->postal = text(row[5]);
+    (*h)->closed = text(row[6]);
+    return APR_SUCCESS;
+}
