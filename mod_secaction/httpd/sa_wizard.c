@@ -759,7 +759,8 @@ static sa_resend_verdict resend_verdict(sa_req *q, ap_dbd_t *dbd, const sa_decl 
     if (sa_decl_received_mails(q->p, dbd, d->id, &mails, &last) != APR_SUCCESS) {
         return SA_RESEND_WAIT;    /* unknown: ask later rather than risk a flood */
     }
-    return sa_resend_check((st == SA_ST_PROVISIONAL || st == SA_ST_EXPIRED) && d->email,
+    return sa_resend_check((st == SA_ST_PROVISIONAL || st == SA_ST_EXPIRED) && d->email
+                           && !sa_decl_erased(d),
                            d->token_expires, q->c->provisional_keep, mails,
                            last ? last : d->created_at, apr_time_sec(apr_time_now()), next_at);
 }
