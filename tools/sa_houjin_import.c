@@ -13,12 +13,13 @@
  * check digit, UTF-8, the NTA's columns), so the table holds what the form
  * offers.  Rows go into the slot of table houjin that the site does not
  * read (see sql/sqlite/007_houjin.sql), with multi-row prepared INSERTs in
- * transactions of 50,000 rows; a 法人番号 given twice keeps its last row.
+ * transactions of 5,000 rows on SQLite (so that the site's own writes never
+ * wait long) and 50,000 on PostgreSQL; a 法人番号 given twice keeps its last
+ * row.
  * When every file was read, one short transaction records the import
  * (houjin_import) and so switches the site to the new slot; until then it
  * keeps using the data it had, and a failed run leaves that untouched.
- * Then the old slot is emptied, 50,000 rows a transaction, so that the
- * site's own writes never wait long.  No table is created or dropped: a
+ * Then the old slot is emptied, as many rows a transaction.  No table is created or dropped: a
  * running httpd's prepared statements stay valid.  Run one import at a
  * time.
  *
@@ -37,7 +38,12 @@
 #include "sa_dbtool.h"
 
 #define NCOLS      9
-#define TXN_ROWS   50000
+/* Rows a transaction: on SQLite each one holds the database's write lock,
+ * and the module's own writes (sessions) wait for it only about 1.6 s
+ * (apr-util's driver retries 16 times 0.1 s apart), so its transactions
+ * stay well under that; PostgreSQL's writers do not wait for them. */
+#define TXN_ROWS_SQLITE 5000
+#define TXN_ROWS_PG     50000
 #define ROW_BATCH  512          /* rows per INSERT statement */
 #define BOM        "\xEF\xBB\xBF"
 
@@ -139,12 +145,12 @@ static void add(loader_t *l, const sa_houjin *h)
     }
 }
 
-/* Removes the rows of slot, TXN_ROWS a transaction. */
-static void empty_slot(db_t *db, apr_pool_t *p, const char *slot)
+/* Removes the rows of slot, txn_rows a transaction. */
+static void empty_slot(db_t *db, apr_pool_t *p, const char *slot, long txn_rows)
 {
     const char *sql = apr_psprintf(p, "DELETE FROM houjin WHERE slot = %s AND corp_no IN"
-                                   " (SELECT corp_no FROM houjin WHERE slot = %s LIMIT %d)",
-                                   slot, slot, TXN_ROWS);
+                                   " (SELECT corp_no FROM houjin WHERE slot = %s LIMIT %ld)",
+                                   slot, slot, txn_rows);
     int n = 0, rv;
     do {
         if ((rv = apr_dbd_query(db->drv, db->h, &n, sql)) != 0) {
@@ -239,10 +245,10 @@ int main(int argc, const char *const *argv)
         scalar(&db, pool, "PRAGMA busy_timeout = 10000");   /* answers a row */
     }
     /* what a failed run may have left */
-    empty_slot(&db, pool, l.slot);
+    l.txn_max = db.pg ? TXN_ROWS_PG : TXN_ROWS_SQLITE;
+    empty_slot(&db, pool, l.slot, l.txn_max);
 
     l.db = &db;
-    l.txn_max = TXN_ROWS;
     t0 = apr_time_now();
     begin(&l);
     for (i = 3; i < argc; i++) {
@@ -257,7 +263,7 @@ int main(int argc, const char *const *argv)
                                APR_INT64_T_FMT ", %" APR_INT64_T_FMT ", %" APR_INT64_T_FMT ", %ld)",
                                gen, l.slot, (apr_int64_t)apr_time_sec(apr_time_now()), l.rows,
                                l.left_out, (long)(secs + 0.5)));
-    empty_slot(&db, pool, strcmp(l.slot, "0") ? "0" : "1");
+    empty_slot(&db, pool, strcmp(l.slot, "0") ? "0" : "1", l.txn_max);
     if (db.pg) {
         exec_sql(&db, "ANALYZE houjin");
     }

@@ -87,6 +87,7 @@ static const struct { const char *name; const char *label; } events[SA_EV_COUNT]
     [SA_EV_REVOKE]   = { "revoke",   "取消" },
     [SA_EV_UNLOCK]   = { "unlock",   "ログイン制限の解除" },
     [SA_EV_RESEND]   = { "resend",   "メールの再送" },
+    [SA_EV_ERASE]    = { "erase",    "入力内容の消去" },
 };
 
 const char *sa_event_name(sa_event ev)
@@ -149,6 +150,9 @@ int sa_change_allowed(sa_event ev, sa_actor_kind actor, sa_state from, sa_state 
         return actor == SA_ACTOR_SECRETARIAT && active && to == SA_ST_REVOKED;
     case SA_EV_UNLOCK:
         return actor == SA_ACTOR_SECRETARIAT && sa_state_can_login(from) && to == from;
+    case SA_EV_ERASE:
+        /* the state stays 期限切れ; only the worker erases */
+        return actor == SA_ACTOR_SYSTEM && from == SA_ST_EXPIRED && to == SA_ST_EXPIRED;
     case SA_EV_RESEND:
         /* the 受付確認 mail with a fresh link, or the 完了 mail again */
         if (from == SA_ST_PROVISIONAL || from == SA_ST_EXPIRED) {

@@ -50,6 +50,8 @@ typedef enum {
     SA_EV_RESEND,       /* a mail sent again by the secretariat, or a fresh 受付確認
                            link the applicant asked for (it revives an expired
                            仮申込み) */
+    SA_EV_ERASE,        /* what an expired 仮申込み held is erased once it is no
+                           longer kept (SecActionProvisionalKeep) */
     SA_EV_COUNT
 } sa_event;
 

@@ -492,7 +492,7 @@ static int detail_page(sa_req *q, sa_decl *d, const apr_table_t *flash)
     if (sa_state_can_login(st) && (d->login_failures || d->login_locked_until > now)) {
         sa_tdata_text(t, "unlock_url", url(q, apr_pstrcat(q->p, base, "/unlock", NULL)));
     }
-    if (st == SA_ST_PROVISIONAL || st == SA_ST_EXPIRED) {
+    if ((st == SA_ST_PROVISIONAL || st == SA_ST_EXPIRED) && !sa_decl_erased(d)) {
         sa_tdata_text(t, "resend_received_url",
                       url(q, apr_pstrcat(q->p, base, "/resend-received", NULL)));
     }
@@ -606,6 +606,10 @@ static int action_post(sa_req *q)
         done = "unlock";
     }
     else if (!strcmp(action, "resend-received")) {
+        if (sa_decl_erased(d)) {      /* nothing to send it to any more */
+            return sa_see_other(q, apr_psprintf(q->p, "/admin/declarations/%" APR_INT64_T_FMT
+                                                "?done=already", d->id));
+        }
         if (resend_received(q, after, &ch, &m) != APR_SUCCESS) {
             return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
         }

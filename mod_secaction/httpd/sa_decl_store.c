@@ -44,6 +44,7 @@ APLOG_USE_MODULE(secaction);
 #define Q_GRAM_INS  "secaction_gram_ins"
 #define Q_SECRET   "secaction_site_secret"
 #define Q_MAILS    "secaction_received_mails"
+#define Q_ERASABLE "secaction_decl_erasable"
 #define Q_SUPERSEDE "secaction_received_supersede"
 
 #define SELECT_DECL "SELECT " COLS "id, version FROM declaration"
@@ -63,6 +64,8 @@ static const sa_stmt statements[] = {
                   " WHERE declaration_id = %lld ORDER BY id" },
     { Q_EXPIRED, "SELECT id FROM declaration WHERE state = 'provisional' AND token_expires < %lld"
                  " ORDER BY id LIMIT %lld" },
+    { Q_ERASABLE, "SELECT id FROM declaration WHERE state = 'expired' AND token_expires < %lld"
+                  " AND email <> '" SA_DECL_ERASED "' ORDER BY id LIMIT %lld" },
     { Q_ID_TAKEN, "SELECT COUNT(*) FROM declaration WHERE user_no IN (%s, %s)"
                   " OR declaration_no IN (%s, %s)" },
     { Q_PENDING, "SELECT COUNT(*) FROM declaration WHERE email_key = %s"
@@ -448,4 +451,25 @@ apr_status_t sa_decl_received_mails(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id
     *count = row ? (int)apr_atoi64(row[0]) : 0;
     *last = row && row[1] && *row[1] ? apr_atoi64(row[1]) : 0;
     return rv;
+}
+
+void sa_decl_erase(sa_decl *d)
+{
+    d->corp_no = d->corp_name = d->corp_kana = d->rep_name = d->rep_kana = NULL;
+    d->trade_name = d->url = d->building = d->member_name = d->score = NULL;
+    d->publish = d->survey = d->via = d->email_key = d->client_key = NULL;
+    d->postal = d->city = d->street = d->phone = SA_DECL_ERASED;
+    d->contact_name = d->email = d->password_hash = SA_DECL_ERASED;
+}
+
+int sa_decl_erased(const sa_decl *d)
+{
+    return d->email && !strcmp(d->email, SA_DECL_ERASED);
+}
+
+apr_status_t sa_decl_erasable_ids(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t before, int limit,
+                                  apr_array_header_t **ids)
+{
+    const char *args[2] = { sa_i64(p, before), sa_i64(p, limit) };
+    return sa_db_rows(p, dbd, Q_ERASABLE, 2, args, ids);
 }

@@ -112,6 +112,17 @@ apr_status_t sa_decl_history(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id,
 apr_status_t sa_decl_expired_ids(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t now, int limit,
                                  apr_array_header_t **ids);
 
+/* What an expired 仮申込み held once it is no longer kept: the personal
+ * fields are emptied (those the schema requires hold SA_DECL_ERASED); the
+ * state, level, kind, prefecture, industry and dates stay, for counts. */
+#define SA_DECL_ERASED "（消去済み）"
+void sa_decl_erase(sa_decl *d);
+int sa_decl_erased(const sa_decl *d);
+/* Ids of expired 仮申込み whose link expired before `before` and that are
+ * not erased yet (at most limit). */
+apr_status_t sa_decl_erasable_ids(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t before, int limit,
+                                  apr_array_header_t **ids);
+
 /* Whether a 10-digit number is used already as 利用者番号 or 自己宣言ID. */
 int sa_decl_id_taken(apr_pool_t *p, ap_dbd_t *dbd, const char *a, const char *b, int *taken);
 

@@ -138,35 +138,56 @@ int sa_outbox_deliver_key(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
 
 #define EXPIRE_BATCH 100
 
-/* Marks 仮申込み past their link's lifetime as 期限切れ, each through the
- * store's transition function (its version check makes several processes
- * doing it at once record each change once). */
-static void expire_provisional(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
-                               const sa_server_conf *c)
+static void to_expired(sa_decl *after)
 {
-    apr_array_header_t *ids;
+    after->state = sa_state_name(SA_ST_EXPIRED);
+}
+
+/* The worker's change ev of each declaration of ids (rows of one id),
+ * each through the store's transition function (its version check makes
+ * several processes doing it at once record each change once).  Stops at
+ * the first database failure, to try again next round. */
+static void system_changes(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s, const sa_server_conf *c,
+                           const apr_array_header_t *ids, sa_event ev, const char *note,
+                           void (*change)(sa_decl *after))
+{
     int i;
-    if (sa_decl_expired_ids(p, dbd, apr_time_sec(apr_time_now()), EXPIRE_BATCH, &ids)
-        != APR_SUCCESS) {
-        return;
-    }
     for (i = 0; i < ids->nelts; i++) {
         const char **row = APR_ARRAY_IDX(ids, i, const char **);
-        sa_change ch = { SA_EV_EXPIRE, SA_ACTOR_SYSTEM, "system", "確認リンクが期限内に使われなかった",
-                         NULL, 0, 0 };
+        sa_change ch = { ev, SA_ACTOR_SYSTEM, "system", note, NULL, 0, 0 };
         sa_decl *d, *after;
         apr_status_t rv;
         if (sa_decl_by_id(p, dbd, apr_atoi64(row[0]), &d) != APR_SUCCESS || !d) {
             continue;
         }
         after = sa_decl_copy(p, d);
-        after->state = sa_state_name(SA_ST_EXPIRED);
+        change(after);
         rv = sa_store_apply(p, dbd, c, d, after, &ch);
         if (rv != APR_SUCCESS && rv != APR_EEXIST) {
             ap_log_error(APLOG_MARK, APLOG_INFO, 0, s, SALOG(014)
-                         "mod_secaction: expiring old 仮申込み deferred (database busy)");
+                         "mod_secaction: the worker's %s of old applications deferred (database busy)",
+                         sa_event_name(ev));
             return;
         }
+    }
+}
+
+/* Marks 仮申込み past their link's lifetime as 期限切れ; then erases what
+ * expired ones held once SecActionProvisionalKeep has passed since (event
+ * erase: the state stays 期限切れ). */
+static void expire_provisional(apr_pool_t *p, ap_dbd_t *dbd, server_rec *s,
+                               const sa_server_conf *c)
+{
+    apr_int64_t now = apr_time_sec(apr_time_now());
+    apr_array_header_t *ids;
+    if (sa_decl_expired_ids(p, dbd, now, EXPIRE_BATCH, &ids) == APR_SUCCESS) {
+        system_changes(p, dbd, s, c, ids, SA_EV_EXPIRE, "確認リンクが期限内に使われなかった",
+                       to_expired);
+    }
+    if (sa_decl_erasable_ids(p, dbd, now - c->provisional_keep, EXPIRE_BATCH, &ids)
+        == APR_SUCCESS) {
+        system_changes(p, dbd, s, c, ids, SA_EV_ERASE,
+                       "保存期間（SecActionProvisionalKeep）の経過", sa_decl_erase);
     }
 }
 

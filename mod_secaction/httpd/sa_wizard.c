@@ -838,7 +838,8 @@ static sa_resend_verdict resend_verdict(sa_req *q, ap_dbd_t *dbd, const sa_decl 
     if (sa_decl_received_mails(q->p, dbd, d->id, &mails, &last) != APR_SUCCESS) {
         return SA_RESEND_WAIT;    /* unknown: ask later rather than risk a flood */
     }
-    return sa_resend_check((st == SA_ST_PROVISIONAL || st == SA_ST_EXPIRED) && d->email,
+    return sa_resend_check((st == SA_ST_PROVISIONAL || st == SA_ST_EXPIRED) && d->email
+                           && !sa_decl_erased(d),
                            d->token_expires, q->c->provisional_keep, mails,
                            last ? last : d->created_at, apr_time_sec(apr_time_now()), next_at);
 }
@@ -955,8 +956,11 @@ static int accepted_get(sa_req *q)
     sa_tdata_text(d, "keep", sa_text_duration(q->p, c->provisional_keep));
     sa_tdata_text(d, "mail_from", c->mail_from);
     /* 「確認メールを再送する」 while the 仮申込み waits for its link */
+    /* (the notice of the last press stays in the session: a GET writes
+     * nothing; a refusal is only repeated while the wait lasts) */
     sub = apr_table_get(acc, "sub");
     notice = apr_table_get(acc, "notice");
+    sa_tdata_flag(d, "resent", notice && !strcmp(notice, "sent"));
     if (sub && (dbd = sa_db(q)) && sa_decl_by_subkey(q->p, dbd, sub, &rec) == APR_SUCCESS
         && rec) {
         apr_int64_t next_at = 0;
@@ -967,17 +971,9 @@ static int accepted_get(sa_req *q)
             sa_tdata_flag(d, "resend_later", v == SA_RESEND_WAIT);
             put_next_resend(q, d, next_at);
         }
+        sa_tdata_flag(d, "resend_refused",
+                      v == SA_RESEND_WAIT && notice && !strcmp(notice, "wait"));
         sa_tdata_flag(d, "resend_done", v == SA_RESEND_DONE);
-    }
-    sa_tdata_flag(d, "resent", notice && !strcmp(notice, "sent"));
-    sa_tdata_flag(d, "resend_refused", notice && !strcmp(notice, "wait"));
-    if (notice) {
-        /* said once; a reload shows the page as it is */
-        apr_table_unset(acc, "notice");
-        sa_scope_set_table(q, "accepted", acc);
-        if (!sa_save_sessions(q)) {
-            return OK;
-        }
     }
     return sa_page_send(q->r, SA_PAGE_ACCEPTED, d, HTTP_OK);
 }

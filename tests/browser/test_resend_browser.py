@@ -8,7 +8,7 @@ import time
 import pytest
 from selenium.webdriver.common.by import By
 
-from selenium.webdriver.support import expected_conditions as EC
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 from .conftest import WAIT, harness, screenshots, wizard
@@ -37,9 +37,20 @@ def age(site, email, seconds, expire=False):
 
 
 def press(driver, css):
+    """Clicks a form's button and waits for the page that answers (an
+    inspector error while the old page goes away counts as gone)."""
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(driver, WAIT).until(EC.staleness_of(old))
+
+    def gone(d):
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:           # stale, or the page is being replaced
+            return True
+    WebDriverWait(driver, WAIT).until(gone)
+    WebDriverWait(driver, WAIT).until(
+        lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 @pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])

@@ -208,3 +208,31 @@ def test_kept_only_for_the_configured_time(new_site, backend):
     assert r.status_code == 410 and "確認メールを再送する" not in r.text
     time.sleep(1)
     assert len(site.mails_to(email)) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_what_was_typed_is_erased_once_no_longer_kept(new_site, backend):
+    site = new_site(backend, "SecActionTokenLifetime 2s\nSecActionProvisionalKeep 2s")
+    email = unique_email()
+    declare(site, CORP, ONE_STAR, email)
+    old = links_of(site, email, 1)[0]
+    deadline = time.time() + 20
+    rows = []
+    while time.time() < deadline:
+        rows = site.sql("SELECT d.state, d.email, d.corp_name, d.phone, d.pref, d.level"
+                        " FROM declaration d JOIN declaration_history h ON h.declaration_id = d.id"
+                        " WHERE h.event = 'erase' AND d.created_at >= %d" % (int(time.time()) - 60))
+        if rows:
+            break
+        time.sleep(0.3)
+    assert rows == [["expired", "（消去済み）", "", "（消去済み）", CORP["pref"], "1"]]
+    assert site.sql("SELECT COUNT(*) FROM declaration WHERE email = '%s'" % email) == [["0"]]
+    hist = site.sql("SELECT h.event, h.from_state, h.to_state, h.actor FROM declaration_history h"
+                    " JOIN declaration d ON d.id = h.declaration_id WHERE d.email = '（消去済み）'"
+                    " ORDER BY h.id")
+    assert hist == [["submit", "", "provisional", "applicant"],
+                    ["expire", "provisional", "expired", "system"],
+                    ["erase", "expired", "expired", "system"]]
+    # the link now says to start again, with no resend
+    r = Browser(site).get(old)
+    assert r.status_code == 410 and "確認メールを再送する" not in r.text and "最初から" in r.text

@@ -18,7 +18,8 @@ from conftest import TOP, free_port
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="service accounts exist only for root")
 
 # what a checkout needs to run the integration tests, with the built module
-PARTS = ("bin", "conf", "data", "sql", "templates", "tests", os.path.join("mod_secaction", ".libs"))
+PARTS = ("bin", "conf", "data", "sql", "templates", "tests", os.path.join("mod_secaction", ".libs"),
+         os.path.join("build", "sa-sendmail"))
 
 
 def as_user(user, *cmd):
@@ -33,8 +34,13 @@ def private_checkout():
     os.chmod(outer, 0o700)
     top = os.path.join(outer, "checkout")
     for part in PARTS:
-        shutil.copytree(os.path.join(TOP, part), os.path.join(top, part), symlinks=True,
-                        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+        src, dst = os.path.join(TOP, part), os.path.join(top, part)
+        if os.path.isdir(src):
+            shutil.copytree(src, dst, symlinks=True,
+                            ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+        else:
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            shutil.copy2(src, dst)
     staged = "/var/tmp/secaction-%s" % hashlib.sha1(top.encode()).hexdigest()[:12]
     yield top, staged
     subprocess.run([os.path.join(top, "tests", "pg.sh"), "stop"], env=clean_env(top),
@@ -68,7 +74,7 @@ def test_the_tests_pass_from_a_folder_others_cannot_enter(private_checkout):
     assert os.path.isdir(os.path.join(staged, "test"))
     assert as_user("www-data", "test", "-r", os.path.join(staged, "share", "templates",
                                                           "messages.txt")) == 0
-    assert as_user("www-data", "test", "-x", os.path.join(staged, "share", "bin",
+    assert as_user("www-data", "test", "-x", os.path.join(staged, "share", "build",
                                                           "sa-sendmail")) == 0
     # and nothing outside the checkout changed its permissions
     assert os.stat(os.path.dirname(top)).st_mode == mode_before

@@ -103,6 +103,13 @@ static void changes_by_actor(void **state)
                                    SA_ST_EXPIRED));
     assert_false(sa_change_allowed(SA_EV_RESEND, SA_ACTOR_SYSTEM, SA_ST_EXPIRED,
                                    SA_ST_PROVISIONAL));
+    /* only the worker erases an expired 仮申込み, which stays expired */
+    assert_true(sa_change_allowed(SA_EV_ERASE, SA_ACTOR_SYSTEM, SA_ST_EXPIRED, SA_ST_EXPIRED));
+    assert_false(sa_change_allowed(SA_EV_ERASE, SA_ACTOR_SYSTEM, SA_ST_PROVISIONAL,
+                                   SA_ST_PROVISIONAL));
+    assert_false(sa_change_allowed(SA_EV_ERASE, SA_ACTOR_SECRETARIAT, SA_ST_EXPIRED,
+                                   SA_ST_EXPIRED));
+    assert_false(sa_change_allowed(SA_EV_ERASE, SA_ACTOR_SYSTEM, SA_ST_DECLARED, SA_ST_DECLARED));
     assert_true(sa_change_allowed(SA_EV_UNLOCK, SA_ACTOR_SECRETARIAT, SA_ST_STOPPED,
                                   SA_ST_STOPPED));
 }
