@@ -145,9 +145,9 @@ class Site:
         deadline = time.time() + 15
         while time.time() < deadline:
             try:
-                requests.get(self.base + "/security/", timeout=1)
+                requests.get(self.base + "/security/", timeout=5)
                 return
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
         raise BenchError("httpd did not start: " + self.error_log()[-2000:])
 
