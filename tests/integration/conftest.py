@@ -128,7 +128,10 @@ class Site:
         raise RuntimeError("httpd did not start: " + self.error_log())
 
     def stop(self):
-        subprocess.run(["/usr/sbin/apache2", "-f", self.conf, "-k", "stop"], check=False)
+        # with the sanitizer's runtime too: without it the ASan-built module
+        # does not load, the stop command fails and the server runs on
+        subprocess.run(["/usr/sbin/apache2", "-f", self.conf, "-k", "stop"], check=False,
+                       env=httpd_env())
         pidfile = os.path.join(self.run, "httpd.pid")
         deadline = time.time() + 30          # an ASan build takes a while to stop
         while os.path.exists(pidfile) and time.time() < deadline:

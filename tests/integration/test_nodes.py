@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import BACKENDS, Site, body, check_error_log, unique_email
+from conftest import BACKENDS, Site, body, check_error_log, httpd_env, unique_email
 from wizard import CORP, ONE_STAR, Browser, csrf, location
 
 pytestmark = pytest.mark.skipif("pgsql" not in BACKENDS, reason="needs PostgreSQL")
@@ -32,7 +32,8 @@ class SecondNode(Site):
 
 def subprocess_stop(site):
     import subprocess
-    subprocess.run(["/usr/sbin/apache2", "-f", site.conf, "-k", "stop"], check=False)
+    subprocess.run(["/usr/sbin/apache2", "-f", site.conf, "-k", "stop"], check=False,
+                   env=httpd_env())
     deadline = time.time() + 10
     while os.path.exists(os.path.join(site.run, "httpd.pid")) and time.time() < deadline:
         time.sleep(0.1)
