@@ -30,6 +30,7 @@ import tempfile
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -157,6 +158,22 @@ def chrome_nojs(chromiums):
 
 _axe_source = None
 _axe_seen = set()
+
+
+def replaced(old):
+    """A wait condition: the document of element old was replaced.  Like
+    EC.staleness_of, but a question asked while the new document comes in
+    (chromedriver then answers "Node with given id does not belong to the
+    document") is asked again instead of failing."""
+    def done(_driver):
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException:
+            return False
+    return done
 
 
 def axe_check(driver):

@@ -11,12 +11,11 @@ from urllib.parse import urlparse
 import pytest
 import requests
 
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from .conftest import WAIT, axe_check, declared, harness, screenshots, wizard
+from .conftest import WAIT, axe_check, declared, harness, replaced, screenshots, wizard
 from .test_browser import by_id, js_ran, label, on_page, path_of, wait
 
 IMMEDIATE = "SecActionAcceptance immediate\n"
@@ -38,22 +37,6 @@ def immediate_site():
 
 def main_text(driver):
     return by_id(driver, "main").text
-
-
-def replaced(old):
-    """A wait condition: the document of element old was replaced.  Like
-    EC.staleness_of, but a question asked while the new document comes in
-    (chromedriver then answers "Node with given id does not belong to the
-    document") is asked again instead of failing."""
-    def done(_driver):
-        try:
-            old.is_enabled()
-            return False
-        except StaleElementReferenceException:
-            return True
-        except WebDriverException:
-            return False
-    return done
 
 
 def submit_by_enter(driver, el):

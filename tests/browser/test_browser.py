@@ -11,10 +11,9 @@ import pytest
 from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from .conftest import WAIT, axe_check, harness, screenshot, wizard
+from .conftest import WAIT, axe_check, harness, replaced, screenshot, wizard
 
 CORP = wizard.CORP          # 株式会社テスト情報, 東京都, 業種 G / 39, …
 G_MIDDLES = ["", "37", "38", "39", "40", "41"]
@@ -145,7 +144,7 @@ def press_enter(driver, id_):
     """Enter in field id_; waits until the page was replaced by the answer."""
     old = driver.find_element(By.TAG_NAME, "html")
     by_id(driver, id_).send_keys(Keys.ENTER)
-    wait(driver).until(EC.staleness_of(old))
+    wait(driver).until(replaced(old))
     axe_check(driver)
 
 
