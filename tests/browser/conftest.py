@@ -31,6 +31,8 @@ import tempfile
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.common.by import By
 from selenium.webdriver.chrome.service import Service
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -174,6 +176,19 @@ def replaced(old):
         except WebDriverException:
             return False
     return done
+
+
+def act_and_wait(driver, act):
+    """Runs act() (a click, an Enter), waits until the page was replaced by
+    the answer, and checks the new page with axe."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    act()
+    WebDriverWait(driver, WAIT, poll_frequency=0.1).until(replaced(old))
+    axe_check(driver)
+
+
+def click_and_wait(driver, el):
+    act_and_wait(driver, el.click)
 
 
 def axe_check(driver):

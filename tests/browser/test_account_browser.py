@@ -15,7 +15,8 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from .conftest import WAIT, axe_check, declared, harness, replaced, screenshots, wizard
+from .conftest import (WAIT, act_and_wait, click_and_wait, declared, harness, replaced, screenshots,
+                       wizard)
 from .test_browser import by_id, js_ran, label, on_page, path_of, wait
 
 IMMEDIATE = "SecActionAcceptance immediate\n"
@@ -41,17 +42,7 @@ def main_text(driver):
 
 def submit_by_enter(driver, el):
     """Enter in el; waits until the browser shows the answer."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    el.send_keys(Keys.ENTER)
-    wait(driver).until(replaced(old))
-    axe_check(driver)
-
-
-def click_and_wait(driver, el):
-    old = driver.find_element(By.TAG_NAME, "html")
-    el.click()
-    wait(driver).until(replaced(old))
-    axe_check(driver)
+    act_and_wait(driver, lambda: el.send_keys(Keys.ENTER))
 
 
 def link(driver, text):

@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from .conftest import WAIT, axe_check, harness, replaced, screenshot, wizard
+from .conftest import WAIT, act_and_wait, axe_check, harness, screenshot, wizard
 
 CORP = wizard.CORP          # 株式会社テスト情報, 東京都, 業種 G / 39, …
 G_MIDDLES = ["", "37", "38", "39", "40", "41"]
@@ -142,10 +142,7 @@ def button(driver, name):
 
 def press_enter(driver, id_):
     """Enter in field id_; waits until the page was replaced by the answer."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    by_id(driver, id_).send_keys(Keys.ENTER)
-    wait(driver).until(replaced(old))
-    axe_check(driver)
+    act_and_wait(driver, lambda: by_id(driver, id_).send_keys(Keys.ENTER))
 
 
 def confirm_and_submit(driver, email):

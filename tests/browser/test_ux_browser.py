@@ -17,7 +17,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from .conftest import SCREENSHOTS, WAIT, axe_check, harness, replaced, screenshots, wizard
+from .conftest import (SCREENSHOTS, WAIT, axe_check, click_and_wait, harness, replaced,
+                       screenshots, wizard)
 from .test_browser import (CORP, agree, agree_active, by_id, button, fill_company, fill_one_star,
                            js_ran, label, on_page, open_terms, path_of, postal_site, type_into,
                            wait)
@@ -30,14 +31,6 @@ FIGURES = {}
 def figure(name, value):
     """Keeps a measured figure for figures.json (written by the tour)."""
     FIGURES[name] = value
-
-
-def click_and_wait(driver, el):
-    """Clicks el and waits until the page was replaced by the answer."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    el.click()
-    wait(driver).until(replaced(old))
-    axe_check(driver)
 
 
 def value(driver, id_):
