@@ -30,20 +30,24 @@ COLS = ("l.declaration_id, l.declaration_no, l.name, l.pref, l.city, l.jsic_majo
         " l.level, l.declared_at")
 # sa_public.c's variants: one statement per combination of what a query has
 Q_NAME, Q_LIKE, Q_PREF, Q_JSIC, Q_LEVEL, Q_COUNT = 1, 2, 4, 8, 16, 32
-GRAM_COUNT = "SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s LIMIT %lld) t"
-GRAM_PREF_COUNT = ("SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s AND pref = %s"
-                   " LIMIT %lld) t")
+COUNT_OF = "SELECT n FROM listing_count WHERE gram = %s AND pref = %s"
+RAREST = ("SELECT gram, n FROM listing_count WHERE pref = %s"
+          " AND gram IN (%s, %s, %s, %s, %s, %s, %s, %s)")
+MAX_GRAMS = 8
+
+
+def counted_by_table(v):
+    return not v & (Q_LIKE | Q_JSIC | Q_LEVEL)
 
 
 def search_sql(v):
     """sa_public.c's search_sql(v)."""
     name, count = v & Q_NAME, v & Q_COUNT
-    listing = not name or not count or (v & (Q_LIKE | Q_JSIC | Q_LEVEL))
     ident = "g.declaration_id" if name else "l.declaration_id"
     return "".join([
         "SELECT COUNT(*) FROM (SELECT 1" if count else "SELECT " + COLS,
         " FROM listing_gram g" if name else " FROM public_listing l",
-        " JOIN public_listing l ON l.declaration_id = g.declaration_id" if name and listing else "",
+        " JOIN public_listing l ON l.declaration_id = g.declaration_id" if name else "",
         " WHERE g.gram = %s" if name else " WHERE 1 = 1",
         (" AND g.pref = %s" if name else " AND l.pref = %s") if v & Q_PREF else "",
         "" if count else " AND " + ident + " < %lld" + (" AND l.declaration_id < %lld" if name else ""),
@@ -55,16 +59,15 @@ def search_sql(v):
 
 
 def statements():
-    out = {"gram_count": GRAM_COUNT, "gram_pref_count": GRAM_PREF_COUNT}
+    out = {"count_of": COUNT_OF, "rarest": RAREST}
     for v in range(64):
-        if not (v & Q_LIKE and not v & Q_NAME):
+        if not (v & Q_LIKE and not v & Q_NAME) and not (v & Q_COUNT and counted_by_table(v)):
             out["search_%02d" % v] = search_sql(v)
     return out
 
 
 STATEMENTS = statements()
 PAGE_ROWS, COUNT_CAP = 20, 1000
-GRAM_SAMPLE = COUNT_CAP + 1
 BEFORE_MAX = str(2 ** 63 - 1)
 
 
@@ -99,7 +102,8 @@ def like_of(key):
 
 def module_calls(params, key, gram_counts):
     """The statements (name, args) the module runs for a query, given a
-    function that counts a gram's postings in a prefecture or anywhere."""
+    function that reads the postings of grams in a prefecture or anywhere
+    from listing_count (a dict gram -> n)."""
     pref = params.get("pref", "")
     before = params.get("before", BEFORE_MAX)
     grams = query_grams(key) if key else []
@@ -107,25 +111,31 @@ def module_calls(params, key, gram_counts):
     if len(grams) == 1:
         gram = grams[0]
     elif grams:
-        best = None
-        for g in grams[:8]:
-            n = gram_counts(g, pref)
-            calls.append(("gram_pref_count", [g, pref, str(GRAM_SAMPLE)]) if pref
-                         else ("gram_count", [g, str(GRAM_SAMPLE)]))
+        weighed = grams[:MAX_GRAMS]
+        args = [pref] + [weighed[min(i, len(weighed) - 1)] for i in range(MAX_GRAMS)]
+        calls.append(("rarest", args))
+        counts, best = gram_counts(args), None
+        for g in weighed:
+            n = counts.get(g, 0)
             if best is None or n < best[1]:
                 best = (g, n)
-            if n == 0:
+            if n <= 0:
                 break
         gram = best[0]
     v = ((Q_NAME if gram else 0) | (Q_LIKE if len(key) > 3 else 0) | (Q_PREF if pref else 0))
+    calls.append(("search_%02d" % v, None))
+    if counted_by_table(v):
+        calls.append(("count_of", [gram or "", pref]))
     for c in (0, Q_COUNT):
+        if c and counted_by_table(v):
+            continue
         args = ([gram] if gram else []) + ([pref] if pref else [])
         if not c:
             args += [before] + ([before] if gram else [])
         args += [like_of(key)] if v & Q_LIKE else []
         args.append(str(COUNT_CAP + 1 if c else PAGE_ROWS))
         calls.append(("search_%02d" % (v | c), args))
-    return calls
+    return [c for c in calls if c[1] is not None]
 
 
 def queries():
@@ -156,10 +166,8 @@ def sqlite_report(path):
         best.sort()
         return best[2] * 1000, rows
 
-    def gram_counts(g, pref):
-        if pref:
-            return int(db.execute(prepared["gram_pref_count"], [g, pref, str(GRAM_SAMPLE)]).fetchone()[0])
-        return int(db.execute(prepared["gram_count"], [g, str(GRAM_SAMPLE)]).fetchone()[0])
+    def gram_counts(args):
+        return {g: int(n) for g, n in db.execute(prepared["rarest"], args).fetchall()}
 
     for label, params, key in queries():
         total = 0.0
@@ -168,7 +176,8 @@ def sqlite_report(path):
         for name, args in calls:
             ms, rows = timed(name, args)
             total += ms
-            shown = rows[0][0] if name.endswith("count") else "%d rows" % len(rows)
+            counted = name == "count_of" or (name.startswith("search_") and int(name[7:]) & Q_COUNT)
+            shown = (rows[0][0] if rows else 0) if counted else "%d rows" % len(rows)
             print("   %-10s %8.2f ms  %-10s args %s" % (name, ms, shown, args))
         print("   total      %8.2f ms of statements (serialised in one process by apr-util's"
               " sqlite3 driver)" % total)
@@ -187,12 +196,11 @@ def pg_report(dbname, generic=False):
     def lit(v):
         return "'" + v.replace("'", "''") + "'"
 
-    def gram_counts(g, pref):
-        cond = " AND pref = %s" % lit(pref) if pref else ""
-        out = bs.psql(["-c", "SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s%s"
-                             " LIMIT %d) t" % (lit(g), cond, GRAM_SAMPLE)],
+    def gram_counts(args):
+        out = bs.psql(["-F", "\t", "-c", "SELECT gram, n FROM listing_count WHERE pref = %s"
+                       " AND gram IN (%s)" % (lit(args[0]), ", ".join(lit(a) for a in args[1:]))],
                       db=dbname)
-        return int(out.strip())
+        return {g: int(n) for g, n in (line.split("\t") for line in out.splitlines() if line)}
 
     for label, params, key in queries():
         lines.append("\\echo '-- %s  %s'" % (label, str(params).replace("'", "")))

@@ -10,7 +10,8 @@
  * sa_declaration_validate), whose normalised output is stored, so a reading
  * or postal code is in the form the module stores.  Then, as the store's
  * write_listing does, its public_listing row (name by sa_display_name) and
- * its listing_gram rows (search text and grams by sa_listing_text).
+ * its listing_gram rows (search text and grams by sa_listing_text); at the
+ * end the counts of listing_count are counted again from every posting.
  *
  * Deterministic for a given seed: row k of a run draws from its own
  * splitmix64 stream (seed, k); the dates are spread over the three years
@@ -912,6 +913,35 @@ static void restore_indexes(db_t *db, apr_pool_t *p)
     }
 }
 
+/* The listing's counts (listing_count, see core/sa_search.h) counted
+ * again from every posting, in one transaction that first takes the row
+ * of the whole count, as the module's writers do: done after the rows are
+ * in (counting them as they go would cost more than writing them), so a
+ * run killed before the end leaves counts behind the rows until the next
+ * run. */
+static void rebuild_counts(db_t *db, apr_pool_t *p)
+{
+    apr_dbd_transaction_t *txn = NULL;
+    apr_time_t t0 = apr_time_now();
+    int rv;
+    if ((rv = apr_dbd_transaction_start(db->drv, p, db->h, &txn)) != 0) {
+        die_db(db, rv, "begin");
+    }
+    exec_sql(db, "UPDATE listing_count SET n = n WHERE gram = '' AND pref = ''");
+    exec_sql(db, "DELETE FROM listing_count");
+    exec_sql(db, "INSERT INTO listing_count (gram, pref, n)"
+                 " SELECT gram, pref, COUNT(*) FROM listing_gram GROUP BY gram, pref");
+    exec_sql(db, "INSERT INTO listing_count (gram, pref, n)"
+                 " SELECT gram, '', COUNT(*) FROM listing_gram GROUP BY gram");
+    exec_sql(db, "INSERT INTO listing_count (gram, pref, n)"
+                 " SELECT '', pref, COUNT(*) FROM public_listing GROUP BY pref");
+    exec_sql(db, "INSERT INTO listing_count (gram, pref, n) SELECT '', '', COUNT(*) FROM public_listing");
+    if ((rv = apr_dbd_transaction_end(db->drv, p, txn)) != 0) {
+        die_db(db, rv, "commit");
+    }
+    fprintf(stderr, "sa-seed: counted the grams again in %.1f s\n", (double)(apr_time_now() - t0) / 1e6);
+}
+
 static void drop_indexes(db_t *db, apr_pool_t *p)
 {
     apr_array_header_t *defs = pairs(db, p, index_defs_sql(db));
@@ -1024,8 +1054,8 @@ int main(int argc, const char *const *argv)
     w.total = n;
 
     db_open(&db, pool, driver, params);
-    if (apr_atoi64(scalar(&db, pool, "SELECT COALESCE(MAX(version), 0) FROM schema_version")) < 6) {
-        fprintf(stderr, "sa-seed: the schema is older than version 6 (run bin/sa-dbinit first)\n");
+    if (apr_atoi64(scalar(&db, pool, "SELECT COALESCE(MAX(version), 0) FROM schema_version")) < 9) {
+        fprintf(stderr, "sa-seed: the schema is older than version 9 (run bin/sa-dbinit first)\n");
         return 65;
     }
     if (db.pg) {
@@ -1106,6 +1136,9 @@ int main(int argc, const char *const *argv)
     }
     t_gen = pr.t_gen;
     restore_indexes(&db, pool);
+    if (n > 0) {
+        rebuild_counts(&db, pool);
+    }
     if (db.pg && n > 0) {
         apr_time_t t1 = apr_time_now();
         exec_sql(&db, "SELECT setval(pg_get_serial_sequence('declaration', 'id'),"
@@ -1113,6 +1146,7 @@ int main(int argc, const char *const *argv)
         exec_sql(&db, "VACUUM ANALYZE declaration");
         exec_sql(&db, "VACUUM ANALYZE public_listing");
         exec_sql(&db, "VACUUM ANALYZE listing_gram");
+        exec_sql(&db, "VACUUM ANALYZE listing_count");
         fprintf(stderr, "sa-seed: VACUUM ANALYZE %.1f s\n", seconds_since(t1));
     }
     else if (n > 0) {

@@ -6,9 +6,13 @@
  * (事業者名, 代表者名, 屋号 and the kana) in its search_text, and one row in
  * listing_gram per distinct run of one, two and three adjacent characters
  * (its grams) of those keys.  A query of up to three characters is a gram
- * itself: its postings are the exact answer, and the capped count is read
- * from the gram index alone.  A longer query is driven by the postings of
- * its rarest three-character gram and checked on search_text.  Every lookup
+ * itself: its postings are the exact answer.  listing_count holds how many
+ * postings each gram has, in all and in each prefecture (gram '' = every
+ * listed declaration), written with the postings: the count of a query that
+ * is one gram, a prefecture or nothing is one row and exact, and the rarest
+ * gram of a longer key is one lookup.  A longer query is driven by the
+ * postings of its rarest three-character gram and checked on search_text;
+ * with 業種 or level its count is capped.  Every lookup
  * is an index range, so one- and two-character names (日立, 佐藤) are as fast
  * as long ones, which SQLite's FTS5 trigram and PostgreSQL's pg_trgm are
  * not (no rows below three characters; a sequential scan for two).  The

@@ -112,6 +112,27 @@ int sa_text_parse_date(const char *s, apr_int64_t *out)
     return 1;
 }
 
+const char *sa_text_number(apr_pool_t *p, apr_int64_t n)
+{
+    char digits[32], out[48];
+    apr_uint64_t u = n < 0 ? (apr_uint64_t)0 - (apr_uint64_t)n : (apr_uint64_t)n;
+    int len = 0, o = 0, i;
+    do {
+        digits[len++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (n < 0) {
+        out[o++] = '-';
+    }
+    for (i = len - 1; i >= 0; i--) {
+        out[o++] = digits[i];
+        if (i && i % 3 == 0) {
+            out[o++] = ',';
+        }
+    }
+    return apr_pstrmemdup(p, out, (apr_size_t)o);
+}
+
 const char *sa_text_age(apr_pool_t *p, long seconds)
 {
     if (seconds < 3600) {

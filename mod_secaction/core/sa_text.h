@@ -31,6 +31,8 @@ const char *sa_mask_email(apr_pool_t *p, const char *addr);
 /* "2026-12-01" (an <input type="date">) -> the Unix time of that day's
  * start in Japan; returns 0 (and leaves *out) when s is not such a date. */
 int sa_text_parse_date(const char *s, apr_int64_t *out);
+/* "54,498": a count with its thousands grouped (negative ones too). */
+const char *sa_text_number(apr_pool_t *p, apr_int64_t n);
 /* "3日", "5時間", "12分": an age for the console's queue. */
 const char *sa_text_age(apr_pool_t *p, long seconds);
 /* A LIKE pattern matching s anywhere, with %, _ and the escape character

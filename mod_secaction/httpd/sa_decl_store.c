@@ -42,6 +42,9 @@ APLOG_USE_MODULE(secaction);
 #define Q_LIST_DEL  "secaction_listing_del"
 #define Q_LIST_INS  "secaction_listing_ins"
 #define Q_GRAM_INS  "secaction_gram_ins"
+#define Q_CNT_LOCK  "secaction_count_lock"
+#define Q_CNT_DEC   "secaction_count_dec"
+#define Q_CNT_INC   "secaction_count_inc"
 #define Q_SECRET   "secaction_site_secret"
 #define Q_MAILS    "secaction_received_mails"
 #define Q_ERASABLE "secaction_decl_erasable"
@@ -85,6 +88,20 @@ static const sa_stmt statements[] = {
                   " jsic_major, level, declared_at, search_text)"
                   " VALUES (%lld, %s, %s, %s, %s, %s, %lld, %lld, %s)" },
     { Q_GRAM_INS, "INSERT INTO listing_gram (gram, declaration_id, pref) VALUES (%s, %lld, %s)" },
+    /* listing_count follows the postings (core/sa_search.h).  Every writer
+     * of counts first takes the row of the whole count: they then change
+     * the other rows one at a time and cannot deadlock on them. */
+    { Q_CNT_LOCK, "UPDATE listing_count SET n = n WHERE gram = '' AND pref = ''" },
+    { Q_CNT_DEC, "UPDATE listing_count SET n = n - 1"
+                 " WHERE pref IN ('', (SELECT pref FROM public_listing WHERE declaration_id = %lld))"
+                 " AND gram IN (SELECT gram FROM listing_gram WHERE declaration_id = %lld"
+                 " UNION ALL SELECT '' FROM public_listing WHERE declaration_id = %lld)" },
+    { Q_CNT_INC, "INSERT INTO listing_count (gram, pref, n) SELECT gram, pref, 1 FROM ("
+                 "SELECT gram, pref FROM listing_gram WHERE declaration_id = %lld"
+                 " UNION ALL SELECT gram, '' FROM listing_gram WHERE declaration_id = %lld"
+                 " UNION ALL SELECT '', pref FROM public_listing WHERE declaration_id = %lld"
+                 " UNION ALL SELECT '', '' FROM public_listing WHERE declaration_id = %lld) t"
+                 " WHERE 1 = 1 ON CONFLICT (gram, pref) DO UPDATE SET n = listing_count.n + 1" },
     { Q_GUARD, "UPDATE declaration SET login_failures = %lld, login_last_failure = %lld,"
                " login_locked_until = %lld WHERE id = %lld" },
     { Q_AUDIT, "INSERT INTO audit_log (at, actor, action, declaration_id, detail, reason)"
@@ -193,16 +210,22 @@ int sa_decl_listed(const sa_decl *d)
 }
 
 /* The public listing row of after, written again (or removed) with the
- * change: only its public fields, and the n-grams of its names. */
-static int write_listing(apr_pool_t *p, ap_dbd_t *dbd, const sa_decl *after)
+ * change: only its public fields, the n-grams of its names, and the counts
+ * of those (taken off for the row it had, added for the new one). */
+static int write_listing(apr_pool_t *p, ap_dbd_t *dbd, const sa_decl *before,
+                         const sa_decl *after)
 {
-    const char *id = sa_i64(p, after->id), *a[9];
+    const char *id = sa_i64(p, after->id), *a[9], *ids[4] = { id, id, id, id };
     const char *names[5];
     apr_array_header_t *grams;
     const char *text;
-    int i, n = 0;
+    int i, n = 0, counted = sa_decl_listed(before) || sa_decl_listed(after);
 
-    if (sa_db_exec(p, dbd, Q_LIST_DEL_GRAMS, NULL, 1, &id) != APR_SUCCESS
+    /* the lock only when a listing is written or removed; the counts of
+     * whatever rows are there are taken off in any case */
+    if ((counted && sa_db_exec(p, dbd, Q_CNT_LOCK, NULL, 0, NULL) != APR_SUCCESS)
+        || sa_db_exec(p, dbd, Q_CNT_DEC, NULL, 3, ids) != APR_SUCCESS
+        || sa_db_exec(p, dbd, Q_LIST_DEL_GRAMS, NULL, 1, &id) != APR_SUCCESS
         || sa_db_exec(p, dbd, Q_LIST_DEL, NULL, 1, &id) != APR_SUCCESS) {
         return 0;
     }
@@ -231,7 +254,7 @@ static int write_listing(apr_pool_t *p, ap_dbd_t *dbd, const sa_decl *after)
             return 0;
         }
     }
-    return 1;
+    return sa_db_exec(p, dbd, Q_CNT_INC, NULL, 4, ids) == APR_SUCCESS;
 }
 
 /* --- the one transition function --------------------------------------- */
@@ -268,7 +291,7 @@ static int write_change(apr_pool_t *p, ap_dbd_t *dbd, const sa_server_conf *c,
     }
     /* the public listing follows in the same transaction (a new 仮申込み
      * is never listed: nothing to write) */
-    if (before && !write_listing(p, dbd, after)) {
+    if (before && !write_listing(p, dbd, before, after)) {
         return 0;
     }
     h[0] = sa_i64(p, after->id);

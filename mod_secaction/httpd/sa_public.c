@@ -29,13 +29,12 @@
 APLOG_USE_MODULE(secaction);
 
 #define PAGE_ROWS   20
-#define COUNT_CAP   1000
-#define GRAM_SAMPLE (COUNT_CAP + 1) /* a gram's postings are counted up to this to pick the rarest */
+#define COUNT_CAP   1000            /* a count checked on the listing stops past this */
 #define MAX_GRAMS   8               /* of a longer key, the first this many are weighed */
 #define DATA_CHUNK  1000
 
-#define Q_GRAM_N    "secaction_public_gram_count"
-#define Q_GRAM_PN   "secaction_public_gram_pref_count"
+#define Q_COUNT_OF  "secaction_public_count"
+#define Q_RAREST    "secaction_public_rarest"
 #define Q_DECL_NO   "secaction_public_decl"
 #define Q_DATA      "secaction_public_data"
 
@@ -43,9 +42,10 @@ APLOG_USE_MODULE(secaction);
              " l.level, l.declared_at"
 
 static const sa_stmt statements[] = {
-    { Q_GRAM_N, "SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s LIMIT %lld) t" },
-    { Q_GRAM_PN, "SELECT COUNT(*) FROM (SELECT 1 FROM listing_gram WHERE gram = %s AND pref = %s"
-                 " LIMIT %lld) t" },
+    /* listing_count: gram '' is every listed declaration, pref '' every prefecture */
+    { Q_COUNT_OF, "SELECT n FROM listing_count WHERE gram = %s AND pref = %s" },
+    { Q_RAREST, "SELECT gram, n FROM listing_count WHERE pref = %s"
+                " AND gram IN (%s, %s, %s, %s, %s, %s, %s, %s)" },
     { Q_DECL_NO, "SELECT d.state, d.level, d.declared_at, d.kind, d.corp_name, d.rep_name,"
                  " d.trade_name, d.pref, d.city FROM declaration d WHERE d.declaration_no = %s" },
     { Q_DATA, "SELECT " COLS " FROM public_listing l WHERE l.declaration_id > %lld"
@@ -60,7 +60,9 @@ static const sa_stmt statements[] = {
  *           the listing's search text (else the gram is the key)
  *   Q_PREF  a prefecture: on the postings' own column (index gram, pref, id)
  *   Q_JSIC, Q_LEVEL  業種, level: on the listing
- *   Q_COUNT the capped count of the whole result instead of a page
+ *   Q_COUNT the capped count of the whole result instead of a page, for
+ *           a query checked on the listing (Q_LIKE, Q_JSIC or Q_LEVEL); any
+ *           other query's count is one row of listing_count (Q_COUNT_OF)
  * The parameters follow the same order in every statement (search_args). */
 enum { Q_NAME = 1, Q_LIKE = 2, Q_PREF = 4, Q_JSIC = 8, Q_LEVEL = 16, Q_COUNT = 32, Q_VARIANTS = 64 };
 
@@ -69,16 +71,20 @@ static const char *search_label(apr_pool_t *p, int v)
     return apr_psprintf(p, "secaction_search_%02d", v);
 }
 
+/* Whether the query's count is read from listing_count. */
+static int counted_by_table(int v)
+{
+    return !(v & (Q_LIKE | Q_JSIC | Q_LEVEL));
+}
+
 static const char *search_sql(apr_pool_t *p, int v)
 {
     int name = v & Q_NAME, count = v & Q_COUNT;
-    /* a count of one gram's postings needs nothing but the gram index */
-    int listing = !name || !count || (v & (Q_LIKE | Q_JSIC | Q_LEVEL));
     const char *id = name ? "g.declaration_id" : "l.declaration_id";
     return apr_pstrcat(p,
         count ? "SELECT COUNT(*) FROM (SELECT 1" : "SELECT " COLS,
         name ? " FROM listing_gram g" : " FROM public_listing l",
-        name && listing ? " JOIN public_listing l ON l.declaration_id = g.declaration_id" : "",
+        name ? " JOIN public_listing l ON l.declaration_id = g.declaration_id" : "",
         name ? " WHERE g.gram = %s" : " WHERE 1 = 1",
         v & Q_PREF ? (name ? " AND g.pref = %s" : " AND l.pref = %s") : "",
         count ? "" : apr_pstrcat(p, " AND ", id, " < %lld",
@@ -98,7 +104,7 @@ void sa_public_register(server_rec *s)
     int v, n = 0;
     sa_storage_prepare_table(s, statements, sizeof(statements) / sizeof(statements[0]));
     for (v = 0; v < Q_VARIANTS; v++) {
-        if ((v & Q_LIKE) && !(v & Q_NAME)) {
+        if (((v & Q_LIKE) && !(v & Q_NAME)) || ((v & Q_COUNT) && counted_by_table(v))) {
             continue;
         }
         all[n].label = search_label(p, v);
@@ -131,26 +137,37 @@ static const char *refname(const apr_array_header_t *items, const char *code)
 }
 
 /* The key's gram with the fewest postings (in the prefecture when one is
- * given), counted up to GRAM_SAMPLE: the lookup then reads the fewest rows. */
+ * given), of the first MAX_GRAMS, in one lookup of listing_count: the
+ * lookup then reads the fewest rows.  A gram without postings (no row, or
+ * 0) is taken at once: nothing can match.  On a database error the first
+ * gram is as good as any (the search itself then reports the error). */
 static const char *rarest_gram(sa_req *q, const query_t *x, apr_array_header_t *grams)
 {
-    const char *best = NULL;
-    long best_n = -1;
-    int i;
-    for (i = 0; i < grams->nelts && i < MAX_GRAMS; i++) {
-        const char *g = APR_ARRAY_IDX(grams, i, const char *);
-        const char *a[3] = { g, x->pref, sa_i64(q->p, GRAM_SAMPLE) };
-        const char *b[2] = { g, a[2] };
-        apr_status_t rv;
-        const char **row = *x->pref ? sa_db_row(q->p, sa_db(q), Q_GRAM_PN, 3, a, &rv)
-                                    : sa_db_row(q->p, sa_db(q), Q_GRAM_N, 2, b, &rv);
-        long n = row ? (long)apr_atoi64(row[0]) : GRAM_SAMPLE;
+    const char *a[1 + MAX_GRAMS], *best = NULL;
+    apr_array_header_t *rows = NULL;
+    apr_int64_t best_n = -1;
+    int i, j, k = grams->nelts < MAX_GRAMS ? grams->nelts : MAX_GRAMS;
+    a[0] = x->pref;
+    for (i = 0; i < MAX_GRAMS; i++) {
+        a[1 + i] = APR_ARRAY_IDX(grams, i < k ? i : k - 1, const char *);
+    }
+    if (sa_db_rows(q->p, sa_db(q), Q_RAREST, 1 + MAX_GRAMS, a, &rows) != APR_SUCCESS) {
+        return a[1];
+    }
+    for (i = 0; i < k; i++) {
+        apr_int64_t n = 0;
+        for (j = 0; j < rows->nelts; j++) {
+            const char **r = APR_ARRAY_IDX(rows, j, const char **);
+            if (!strcmp(r[0], a[1 + i])) {
+                n = apr_atoi64(r[1]);
+            }
+        }
         if (best_n < 0 || n < best_n) {
-            best = g;
+            best = a[1 + i];
             best_n = n;
         }
-        if (n == 0) {
-            break;          /* nothing can match */
+        if (n <= 0) {
+            break;
         }
     }
     return best;
@@ -220,8 +237,11 @@ static int search_args(sa_req *q, const query_t *x, int v, const char **a)
     return n;
 }
 
+/* A page of the query's results and the count of all of them: exact from
+ * listing_count, or counted on the listing up to COUNT_CAP + 1 (*capped
+ * then tells whether it stopped there). */
 static apr_status_t run_query(sa_req *q, const query_t *x, apr_array_header_t **rows,
-                              long *count)
+                              apr_int64_t *count, int *capped)
 {
     const char *a[12], **row;
     apr_status_t rv;
@@ -229,11 +249,18 @@ static apr_status_t run_query(sa_req *q, const query_t *x, apr_array_header_t **
     if ((rv = sa_db_rows(q->p, sa_db(q), search_label(q->p, v), n, a, rows)) != APR_SUCCESS) {
         return rv;
     }
-    /* the count of the whole result, up to COUNT_CAP + 1 */
-    v |= Q_COUNT;
-    n = search_args(q, x, v, a);
-    row = sa_db_row(q->p, sa_db(q), search_label(q->p, v), n, a, &rv);
-    *count = row ? (long)apr_atoi64(row[0]) : 0;
+    if (counted_by_table(v)) {
+        const char *k[2] = { x->gram ? x->gram : "", x->pref };
+        row = sa_db_row(q->p, sa_db(q), Q_COUNT_OF, 2, k, &rv);
+        *capped = 0;
+    }
+    else {
+        v |= Q_COUNT;
+        n = search_args(q, x, v, a);
+        row = sa_db_row(q->p, sa_db(q), search_label(q->p, v), n, a, &rv);
+        *capped = row && apr_atoi64(row[0]) > COUNT_CAP;
+    }
+    *count = row ? apr_atoi64(row[0]) : 0;
     return rv;
 }
 
@@ -264,8 +291,8 @@ static int search_get(sa_req *q)
     sa_tdata *d = sa_page(q, "自己宣言事業者検索");
     const char *last = NULL;
     query_t x;
-    long count = 0;
-    int i, searched;
+    apr_int64_t count = 0;
+    int i, searched, capped = 0;
 
     query_read(q, &x);
     searched = *x.key || *x.pref || *x.jsic || *x.level || *qarg(q, "go");
@@ -281,14 +308,14 @@ static int search_get(sa_req *q)
     sa_tdata_list(d, "rows");
     /* a search is public and bookmarkable: it may be cached for a while */
     if (searched) {
-        if (run_query(q, &x, &rows, &count) != APR_SUCCESS) {
+        if (run_query(q, &x, &rows, &count, &capped) != APR_SUCCESS) {
             return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
         }
         sa_tdata_flag(d, "searched", 1);
-        sa_tdata_flag(d, "count_capped", count > COUNT_CAP);
-        sa_tdata_text(d, "result_count", count > COUNT_CAP
-                      ? apr_psprintf(q->p, "%d件以上", COUNT_CAP)
-                      : apr_psprintf(q->p, "%ld件", count));
+        sa_tdata_flag(d, "count_capped", capped);
+        sa_tdata_text(d, "result_count", capped
+                      ? apr_pstrcat(q->p, sa_text_number(q->p, COUNT_CAP), "件以上", NULL)
+                      : apr_pstrcat(q->p, sa_text_number(q->p, count), "件", NULL));
         for (i = 0; i < rows->nelts; i++) {
             const char **r = APR_ARRAY_IDX(rows, i, const char **);
             sa_tdata *it = sa_tdata_item(d, "rows");

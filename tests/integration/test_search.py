@@ -4,17 +4,17 @@ same listing), every filter, paging through every result once, following
 every state change at once, and never showing a non-public value."""
 import csv
 import io
-import json
 import os
 import re
 import subprocess
+import time
 
 import pytest
 import requests
 
-from conftest import BACKENDS, TOP, Site, check_error_log
-from htmlpage import Page
-from wizard import CORP, ONE_STAR, SOLE, TWO_STAR, Browser, declared, login, location
+from conftest import BACKENDS, TOP, Site, check_error_log, httpd_env
+from listing import counts_follow_postings, search
+from wizard import CORP, ONE_STAR, SOLE, TWO_STAR, declared, login
 
 NAMES = [  # (事業者名, reading) of corporations
     ("株式会社日立テスト", "ひたちてすと"), ("日立産業有限会社", "ヒタチサンギョウ"),
@@ -45,26 +45,6 @@ def listed(request):
     yield s
     s.stop()
     check_error_log(s)
-
-
-def search(site, **params):
-    """Every result (following the pages) as (name, url) pairs, and the count."""
-    out, url, count = [], site.url("/search"), None
-    query = dict(params)
-    while url:
-        r = requests.get(url, params=query, timeout=10)
-        assert r.status_code == 200, r.status_code
-        page = Page(r.text)
-        if count is None:
-            m = re.search(r"検索結果\s*(\d+)件", page.text)
-            count = int(m.group(1)) if m else 0
-        table = [el for el in page.by_tag("table")]
-        for row in (table[0].links if table else []):
-            out.append(row)
-        nxt = [el for el in page.by_tag("a") if el.text == "次の20件"]
-        url = site.base.split("/security")[0] + nxt[0].attrs["href"] if nxt else None
-        query = None
-    return out, count
 
 
 def scan(site, key):
@@ -151,6 +131,21 @@ def test_migration_008_adds_the_grams_the_module_writes(listed):
     assert listed.sql("SELECT COUNT(*) FROM schema_version WHERE version = 8") == [["1"]]
 
 
+def test_counts_follow_the_postings(listed):
+    counts_follow_postings(listed)
+
+
+def test_counts_are_exact_past_the_cap(listed):
+    """Counts from listing_count are exact whatever their size; a count checked
+    on the listing (業種, level, a key longer than a gram) is capped."""
+    listed.sql("UPDATE listing_count SET n = n + 54000 WHERE gram = 'ページ' AND pref = ''")
+    try:
+        r = requests.get(listed.url("/search"), params={"q": "ページ"}, timeout=10)
+        assert "54,018件" in r.text and "おおよその件数" not in r.text
+    finally:
+        listed.sql("UPDATE listing_count SET n = n - 54000 WHERE gram = 'ページ' AND pref = ''")
+
+
 def test_paging_visits_every_result_once(listed):
     got, count = search(listed, q="ページ")
     assert count == 18 and len(got) == 18 and len(set(got)) == 18
@@ -196,6 +191,28 @@ def test_nothing_private_is_shown(listed):
             assert value not in text, value
 
 
+def test_migration_009_counts_what_the_module_counts(listed):
+    """sa-dbinit applies 009 to a listing written before it: the counts it
+    makes are those the store keeps."""
+    kept = listed.sql("SELECT gram, pref, n FROM listing_count WHERE n <> 0 ORDER BY 1, 2")
+    listed.sql("DROP TABLE listing_count")
+    listed.sql("DELETE FROM schema_version WHERE version = 9")
+    out = subprocess.run([os.path.join(TOP, "bin", "sa-dbinit"), listed.backend, listed.dbparams],
+                         check=True, capture_output=True, text=True).stdout
+    assert out.strip() == "sa-dbinit: applied 009_listing_count.sql"
+    assert listed.sql("SELECT gram, pref, n FROM listing_count ORDER BY 1, 2") == kept
+    # after an upgrade the children are restarted (SQLite's prepared
+    # statements do not survive a change of the schema): then they read them
+    subprocess.run(["/usr/sbin/apache2", "-f", listed.conf, "-k", "graceful"], check=True,
+                   env=httpd_env())
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        if requests.get(listed.url("/search"), params={"q": "日立"}, timeout=10).status_code == 200:
+            break
+        time.sleep(0.2)
+    assert search(listed, q="日立")[1] == 2
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_listing_follows_every_state_change(new_site, backend):
     site = new_site(backend)
@@ -209,6 +226,8 @@ def test_the_listing_follows_every_state_change(new_site, backend):
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     a.post(site.url("/admin/declarations/%s/accept" % ident), data={"csrf": token})
     assert [n for _, n in search(site, q="状態")[0]] == ["株式会社状態確認"]
+    assert search(site, q="状態")[1] == 1
+    counts_follow_postings(site)
     # a change of public data shows at once
     b = login(site, user_no, pw)
     data = {k: v for k, v in CORP.items() if k not in ("password", "password2", "kind")}
@@ -216,10 +235,12 @@ def test_the_listing_follows_every_state_change(new_site, backend):
     b.post("/mypage/edit", data)
     b.post("/mypage/edit/confirm", {"submit": "1"})
     assert [n for _, n in search(site, q="変更後")[0]] == ["株式会社状態変更後"]
-    assert search(site, q="状態確認")[0] == []
+    assert search(site, q="状態確認") == ([], 0)
+    counts_follow_postings(site)
     # stopped: gone at once, its page and badge say so
     b.post("/mypage/stop", {"confirm": "1", "submit": "1"})
-    assert search(site, q="状態")[0] == []
+    assert search(site, q="状態") == ([], 0)
+    counts_follow_postings(site)
     r = requests.get(site.url("/d/" + decl_no), timeout=10)
     assert r.status_code == 200 and "現在は有効ではありません" in r.text
     assert "無効" in requests.get(site.url("/d/%s/badge.svg" % decl_no), timeout=10).text

@@ -184,6 +184,18 @@ static void age_and_like(void **state)
     assert_string_equal(sa_like_contains(pool, NULL), "%%");
 }
 
+static void number_grouped_by_thousands(void **state)
+{
+    (void)state;
+    assert_string_equal(sa_text_number(pool, 0), "0");
+    assert_string_equal(sa_text_number(pool, 999), "999");
+    assert_string_equal(sa_text_number(pool, 1000), "1,000");
+    assert_string_equal(sa_text_number(pool, 54498), "54,498");
+    assert_string_equal(sa_text_number(pool, 1000000), "1,000,000");
+    assert_string_equal(sa_text_number(pool, -1234), "-1,234");
+    assert_string_equal(sa_text_number(pool, APR_INT64_MIN), "-9,223,372,036,854,775,808");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +210,7 @@ int main(void)
         cmocka_unit_test(mask_email_junk),
         cmocka_unit_test(parse_date_is_japan_midnight),
         cmocka_unit_test(age_and_like),
+        cmocka_unit_test(number_grouped_by_thousands),
     };
     return cmocka_run_group_tests_name("text", tests, setup, teardown);
 }
