@@ -29,7 +29,7 @@ import bench_search as bs  # noqa: E402
 COLS = ("l.declaration_id, l.declaration_no, l.name, l.pref, l.city, l.jsic_major,"
         " l.level, l.declared_at")
 # sa_public.c's variants: one statement per combination of what a query has
-Q_NAME, Q_LIKE, Q_PREF, Q_JSIC, Q_LEVEL, Q_COUNT = 1, 2, 4, 8, 16, 32
+Q_LIKE, Q_PREF, Q_JSIC, Q_LEVEL, Q_COUNT = 1, 2, 4, 8, 16
 COUNT_OF = "SELECT n FROM listing_count WHERE gram = %s AND pref = %s"
 RAREST = ("SELECT gram, n FROM listing_count WHERE pref = %s"
           " AND gram IN (%s, %s, %s, %s, %s, %s, %s, %s)")
@@ -42,26 +42,24 @@ def counted_by_table(v):
 
 def search_sql(v):
     """sa_public.c's search_sql(v)."""
-    name, count = v & Q_NAME, v & Q_COUNT
-    ident = "g.declaration_id" if name else "l.declaration_id"
+    count = v & Q_COUNT
     return "".join([
         "SELECT COUNT(*) FROM (SELECT 1" if count else "SELECT " + COLS,
-        " FROM listing_gram g" if name else " FROM public_listing l",
-        " JOIN public_listing l ON l.declaration_id = g.declaration_id" if name else "",
-        " WHERE g.gram = %s" if name else " WHERE 1 = 1",
-        (" AND g.pref = %s" if name else " AND l.pref = %s") if v & Q_PREF else "",
-        "" if count else " AND " + ident + " < %lld" + (" AND l.declaration_id < %lld" if name else ""),
+        " FROM listing_gram g JOIN public_listing l ON l.declaration_id = g.declaration_id"
+        " WHERE g.gram = %s",
+        " AND g.pref = %s" if v & Q_PREF else "",
+        "" if count else " AND g.declaration_id < %lld AND l.declaration_id < %lld",
         " AND l.search_text LIKE %s ESCAPE '\\'" if v & Q_LIKE else "",
         " AND l.jsic_major = %s" if v & Q_JSIC else "",
         " AND l.level = %lld" if v & Q_LEVEL else "",
-        " LIMIT %lld) t" if count else " ORDER BY " + ident + " DESC LIMIT %lld",
+        " LIMIT %lld) t" if count else " ORDER BY g.declaration_id DESC LIMIT %lld",
     ])
 
 
 def statements():
     out = {"count_of": COUNT_OF, "rarest": RAREST}
-    for v in range(64):
-        if not (v & Q_LIKE and not v & Q_NAME) and not (v & Q_COUNT and counted_by_table(v)):
+    for v in range(32):
+        if not (v & Q_COUNT and counted_by_table(v)):
             out["search_%02d" % v] = search_sql(v)
     return out
 
@@ -107,7 +105,7 @@ def module_calls(params, key, gram_counts):
     pref = params.get("pref", "")
     before = params.get("before", BEFORE_MAX)
     grams = query_grams(key) if key else []
-    calls, gram = [], None
+    calls, gram = [], ""
     if len(grams) == 1:
         gram = grams[0]
     elif grams:
@@ -122,20 +120,18 @@ def module_calls(params, key, gram_counts):
             if n <= 0:
                 break
         gram = best[0]
-    v = ((Q_NAME if gram else 0) | (Q_LIKE if len(key) > 3 else 0) | (Q_PREF if pref else 0))
-    calls.append(("search_%02d" % v, None))
-    if counted_by_table(v):
-        calls.append(("count_of", [gram or "", pref]))
+    v = (Q_LIKE if len(key) > 3 else 0) | (Q_PREF if pref else 0)
     for c in (0, Q_COUNT):
         if c and counted_by_table(v):
+            calls.append(("count_of", [gram, pref]))
             continue
-        args = ([gram] if gram else []) + ([pref] if pref else [])
+        args = [gram] + ([pref] if pref else [])
         if not c:
-            args += [before] + ([before] if gram else [])
+            args += [before, before]
         args += [like_of(key)] if v & Q_LIKE else []
         args.append(str(COUNT_CAP + 1 if c else PAGE_ROWS))
         calls.append(("search_%02d" % (v | c), args))
-    return [c for c in calls if c[1] is not None]
+    return calls
 
 
 def queries():

@@ -933,9 +933,6 @@ static void rebuild_counts(db_t *db, apr_pool_t *p)
                  " SELECT gram, pref, COUNT(*) FROM listing_gram GROUP BY gram, pref");
     exec_sql(db, "INSERT INTO listing_count (gram, pref, n)"
                  " SELECT gram, '', COUNT(*) FROM listing_gram GROUP BY gram");
-    exec_sql(db, "INSERT INTO listing_count (gram, pref, n)"
-                 " SELECT '', pref, COUNT(*) FROM public_listing GROUP BY pref");
-    exec_sql(db, "INSERT INTO listing_count (gram, pref, n) SELECT '', '', COUNT(*) FROM public_listing");
     if ((rv = apr_dbd_transaction_end(db->drv, p, txn)) != 0) {
         die_db(db, rv, "commit");
     }

@@ -125,6 +125,7 @@ const char *sa_listing_text(apr_pool_t *p, const char *const *names, int n,
 {
     const char *text = "";
     int i;
+    APR_ARRAY_PUSH(grams, const char *) = SA_SEARCH_ALL;
     for (i = 0; i < n; i++) {
         const char *k = names[i] ? sa_search_key(p, names[i]) : "";
         if (*k) {

@@ -6,11 +6,12 @@
  * (事業者名, 代表者名, 屋号 and the kana) in its search_text, and one row in
  * listing_gram per distinct run of one, two and three adjacent characters
  * (its grams) of those keys.  A query of up to three characters is a gram
- * itself: its postings are the exact answer.  listing_count holds how many
- * postings each gram has, in all and in each prefecture (gram '' = every
- * listed declaration), written with the postings: the count of a query that
- * is one gram, a prefecture or nothing is one row and exact, and the rarest
- * gram of a longer key is one lookup.  A longer query is driven by the
+ * itself: its postings are the exact answer; every row also has a posting
+ * of the gram '' (SA_SEARCH_ALL), which drives a query without a name, so
+ * a query is always one range of postings.  listing_count holds how many
+ * postings each gram has, in all and in each prefecture, written with the
+ * postings: the count of a query that is one gram, a prefecture or nothing
+ * is one row and exact, and the rarest gram of a longer key is one lookup.  A longer query is driven by the
  * postings of its rarest three-character gram and checked on search_text;
  * with 業種 or level its count is capped.  Every lookup
  * is an index range, so one- and two-character names (日立, 佐藤) are as fast
@@ -43,8 +44,13 @@ void sa_search_grams(apr_pool_t *p, const char *key, apr_array_header_t *out);
  * order).  Empty for "". */
 apr_array_header_t *sa_search_query_grams(apr_pool_t *p, const char *key);
 
+/* The gram every listed row has a posting of: a query without a name is
+ * driven by its postings like a name by its own. */
+#define SA_SEARCH_ALL ""
+
 /* The search text and grams of a listing row from its public names
- * (NULL ones skipped): the keys one a line, and their grams. */
+ * (NULL ones skipped): the keys one a line, and their grams after
+ * SA_SEARCH_ALL. */
 const char *sa_listing_text(apr_pool_t *p, const char *const *names, int n,
                             apr_array_header_t *grams);
 

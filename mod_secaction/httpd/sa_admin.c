@@ -40,6 +40,10 @@ APLOG_USE_MODULE(secaction);
 #define Q_QUEUE_COUNT "secaction_admin_queue_count"
 #define Q_SEARCH      "secaction_admin_search"
 #define Q_SEARCH_COUNT "secaction_admin_search_count"
+#define Q_SEARCH_NO   "secaction_admin_search_no"
+#define Q_SEARCH_NO_COUNT "secaction_admin_search_no_count"
+#define Q_SEARCH_USER "secaction_admin_search_user"
+#define Q_SEARCH_USER_COUNT "secaction_admin_search_user_count"
 #define Q_MAILS       "secaction_admin_mails"
 #define Q_AUDIT_DECL  "secaction_admin_audit_decl"
 #define Q_AUDIT_PAGE  "secaction_admin_audit_page"
@@ -56,9 +60,13 @@ APLOG_USE_MODULE(secaction);
     " AND pending_level = 2)) AND (CAST(%lld AS INTEGER) = 0 OR COALESCE(pending_level, level) = CAST(%lld AS INTEGER))" \
     " AND (CAST(%lld AS INTEGER) = 0 OR queued_at >= %lld) AND (CAST(%lld AS INTEGER) = 0 OR queued_at < %lld)"
 
-/* The search's filter: each one applies when given ('' or 0: any). */
-#define SEARCH_WHERE \
-    " WHERE (%s = '' OR declaration_no = %s) AND (%s = '' OR user_no = %s)" \
+/* The search's filter: each one applies when given ('' or 0: any).  A
+ * search by 自己宣言ID or 利用者番号 has statements driven by that number's
+ * index (DRIVE), since a plan made once for every value (PostgreSQL plans
+ * each statement once, see sql/pgsql/009) cannot use it for an optional
+ * clause. */
+#define SEARCH_WHERE(DRIVE) \
+    " WHERE " DRIVE "(%s = '' OR declaration_no = %s) AND (%s = '' OR user_no = %s)" \
     " AND (%s = '' OR corp_no = %s) AND (%s = '' OR LOWER(email) = LOWER(%s))" \
     " AND (%s = '' OR state = %s) AND (CAST(%lld AS INTEGER) = 0 OR level = %lld) AND (%s = '' OR pref = %s)" \
     " AND (CAST(%lld AS INTEGER) = 0 OR created_at >= %lld) AND (CAST(%lld AS INTEGER) = 0 OR created_at < %lld)" \
@@ -72,9 +80,12 @@ static const sa_stmt statements[] = {
     { Q_QUEUE_COUNT, "SELECT COUNT(*), COALESCE(MIN(queued_at), 0),"
                      " COALESCE(SUM(CASE WHEN COALESCE(pending_level, level) = 1 THEN 1 ELSE 0 END), 0)"
                      " FROM declaration" QUEUE_WHERE },
-    { Q_SEARCH, SELECT_DECL SEARCH_WHERE " AND id < %lld ORDER BY id DESC LIMIT %lld" },
-    { Q_SEARCH_COUNT, "SELECT COUNT(*) FROM (SELECT 1 FROM declaration" SEARCH_WHERE
-                      " LIMIT %lld) t" },
+#define SEARCH_PAIR(PAGE, COUNT, DRIVE) \
+    { PAGE, SELECT_DECL SEARCH_WHERE(DRIVE) " AND id < %lld ORDER BY id DESC LIMIT %lld" }, \
+    { COUNT, "SELECT COUNT(*) FROM (SELECT 1 FROM declaration" SEARCH_WHERE(DRIVE) " LIMIT %lld) t" }
+    SEARCH_PAIR(Q_SEARCH, Q_SEARCH_COUNT, ""),
+    SEARCH_PAIR(Q_SEARCH_NO, Q_SEARCH_NO_COUNT, "declaration_no = %s AND "),
+    SEARCH_PAIR(Q_SEARCH_USER, Q_SEARCH_USER_COUNT, "user_no = %s AND "),
     { Q_MAILS, "SELECT kind, recipient, created_at, COALESCE(sent_at, 0), attempts, last_error"
                " FROM outbox WHERE declaration_id = %lld ORDER BY id" },
     { Q_AUDIT_DECL, "SELECT at, actor, action, detail, reason FROM audit_log"
@@ -650,7 +661,8 @@ static const char *const search_fields[] = {
     NULL
 };
 
-static int search_args(sa_req *q, const char **a)
+/* The search's statements (page and count) and their arguments. */
+static int search_args(sa_req *q, const char **a, const char **page, const char **count)
 {
     const char *lv = arg(q, "level"), *name = arg(q, "name"), *like;
     const char *from = sa_i64(q->p, date_arg(arg(q, "from"), 0));
@@ -660,6 +672,13 @@ static int search_args(sa_req *q, const char **a)
     int n = 0, i;
     for (i = 0; i < 3; i++) {
         digits[i] = sa_strip_separators(q->p, sa_fold_width(q->p, arg(q, numeric[i])));
+    }
+    *page = *digits[0] ? Q_SEARCH_NO : *digits[1] ? Q_SEARCH_USER : Q_SEARCH;
+    *count = *digits[0] ? Q_SEARCH_NO_COUNT : *digits[1] ? Q_SEARCH_USER_COUNT : Q_SEARCH_COUNT;
+    if (*digits[0] || *digits[1]) {
+        a[n++] = *digits[0] ? digits[0] : digits[1];
+    }
+    for (i = 0; i < 3; i++) {
         a[n++] = digits[i];
         a[n++] = digits[i];
     }
@@ -702,7 +721,7 @@ static const char *search_query(sa_req *q)
 static int search_get(sa_req *q)
 {
     const sa_server_conf *c = q->c;
-    const char *a[40], **count;
+    const char *a[40], **count, *page_q, *count_q;
     apr_array_header_t *rows = NULL;
     apr_int64_t before = apr_atoi64(arg(q, "before"));
     apr_status_t rv;
@@ -724,12 +743,12 @@ static int search_get(sa_req *q)
     sa_form_refitems(t, "prefs", c->ref->prefectures, arg(q, "pref"));
     sa_tdata_list(t, "rows");
     if (searched(q)) {
-        n = search_args(q, a);
+        n = search_args(q, a, &page_q, &count_q);
         a[n] = sa_i64(q->p, COUNT_CAP + 1);
-        count = sa_db_row(q->p, sa_db(q), Q_SEARCH_COUNT, n + 1, a, &rv);
+        count = sa_db_row(q->p, sa_db(q), count_q, n + 1, a, &rv);
         a[n] = sa_i64(q->p, before > 0 ? before : APR_INT64_MAX);
         a[n + 1] = sa_i64(q->p, PAGE_ROWS);
-        if (!count || sa_db_rows(q->p, sa_db(q), Q_SEARCH, n + 2, a, &rows) != APR_SUCCESS) {
+        if (!count || sa_db_rows(q->p, sa_db(q), page_q, n + 2, a, &rows) != APR_SUCCESS) {
             return sa_msg(q, HTTP_SERVICE_UNAVAILABLE, "db_down");
         }
         sa_tdata_flag(t, "searched", 1);
@@ -834,7 +853,7 @@ static const char *csv_row(sa_req *q, const sa_decl *d)
  * new table of r->pool, which per chunk would grow with the rows. */
 static int search_csv(sa_req *q)
 {
-    const char *a[40];
+    const char *a[40], *page_q, *count_q;
     apr_int64_t before = APR_INT64_MAX;
     apr_pool_t *chunk, *req_pool = q->p;
     int n, i, total = 0;
@@ -850,14 +869,14 @@ static int search_csv(sa_req *q)
     }
     ap_rputs(SA_CSV_BOM, q->r);
     ap_rputs(sa_csv_line(q->p, csv_head, CSV_COLS), q->r);
-    n = search_args(q, a);
+    n = search_args(q, a, &page_q, &count_q);
     apr_pool_create(&chunk, req_pool);
     for (;;) {
         apr_array_header_t *rows;
         q->p = chunk;
         a[n] = sa_i64(chunk, before);
         a[n + 1] = sa_i64(chunk, CSV_CHUNK);
-        if (sa_db_rows(chunk, sa_db(q), Q_SEARCH, n + 2, a, &rows) != APR_SUCCESS) {
+        if (sa_db_rows(chunk, sa_db(q), page_q, n + 2, a, &rows) != APR_SUCCESS) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(120)
                           "mod_secaction: CSV export cut short after %d rows (database)", total);
             break;

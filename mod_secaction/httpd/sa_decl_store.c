@@ -94,13 +94,10 @@ static const sa_stmt statements[] = {
     { Q_CNT_LOCK, "UPDATE listing_count SET n = n WHERE gram = '' AND pref = ''" },
     { Q_CNT_DEC, "UPDATE listing_count SET n = n - 1"
                  " WHERE pref IN ('', (SELECT pref FROM public_listing WHERE declaration_id = %lld))"
-                 " AND gram IN (SELECT gram FROM listing_gram WHERE declaration_id = %lld"
-                 " UNION ALL SELECT '' FROM public_listing WHERE declaration_id = %lld)" },
+                 " AND gram IN (SELECT gram FROM listing_gram WHERE declaration_id = %lld)" },
     { Q_CNT_INC, "INSERT INTO listing_count (gram, pref, n) SELECT gram, pref, 1 FROM ("
                  "SELECT gram, pref FROM listing_gram WHERE declaration_id = %lld"
-                 " UNION ALL SELECT gram, '' FROM listing_gram WHERE declaration_id = %lld"
-                 " UNION ALL SELECT '', pref FROM public_listing WHERE declaration_id = %lld"
-                 " UNION ALL SELECT '', '' FROM public_listing WHERE declaration_id = %lld) t"
+                 " UNION ALL SELECT gram, '' FROM listing_gram WHERE declaration_id = %lld) t"
                  " WHERE 1 = 1 ON CONFLICT (gram, pref) DO UPDATE SET n = listing_count.n + 1" },
     { Q_GUARD, "UPDATE declaration SET login_failures = %lld, login_last_failure = %lld,"
                " login_locked_until = %lld WHERE id = %lld" },
@@ -215,7 +212,7 @@ int sa_decl_listed(const sa_decl *d)
 static int write_listing(apr_pool_t *p, ap_dbd_t *dbd, const sa_decl *before,
                          const sa_decl *after)
 {
-    const char *id = sa_i64(p, after->id), *a[9], *ids[4] = { id, id, id, id };
+    const char *id = sa_i64(p, after->id), *a[9], *ids[2] = { id, id };
     const char *names[5];
     apr_array_header_t *grams;
     const char *text;
@@ -224,7 +221,7 @@ static int write_listing(apr_pool_t *p, ap_dbd_t *dbd, const sa_decl *before,
     /* the lock only when a listing is written or removed; the counts of
      * whatever rows are there are taken off in any case */
     if ((counted && sa_db_exec(p, dbd, Q_CNT_LOCK, NULL, 0, NULL) != APR_SUCCESS)
-        || sa_db_exec(p, dbd, Q_CNT_DEC, NULL, 3, ids) != APR_SUCCESS
+        || sa_db_exec(p, dbd, Q_CNT_DEC, NULL, 2, ids) != APR_SUCCESS
         || sa_db_exec(p, dbd, Q_LIST_DEL_GRAMS, NULL, 1, &id) != APR_SUCCESS
         || sa_db_exec(p, dbd, Q_LIST_DEL, NULL, 1, &id) != APR_SUCCESS) {
         return 0;
@@ -254,7 +251,7 @@ static int write_listing(apr_pool_t *p, ap_dbd_t *dbd, const sa_decl *before,
             return 0;
         }
     }
-    return sa_db_exec(p, dbd, Q_CNT_INC, NULL, 4, ids) == APR_SUCCESS;
+    return sa_db_exec(p, dbd, Q_CNT_INC, NULL, 2, ids) == APR_SUCCESS;
 }
 
 /* --- the one transition function --------------------------------------- */

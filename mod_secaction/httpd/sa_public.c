@@ -54,8 +54,9 @@ static const sa_stmt statements[] = {
 
 /* The search statements: one for each combination of what the query has,
  * so that every statement is a plain index range with nothing optional in
- * it (no "(%s = '' OR ...)", which neither database can plan an index for):
- *   Q_NAME  a name: driven by the postings of one gram (listing_gram)
+ * it (no "(%s = '' OR ...)", which neither database can plan an index for),
+ * and one plan fits every value.  Every query is driven by the postings of
+ * one gram (listing_gram): the name's, or SA_SEARCH_ALL without a name.
  *   Q_LIKE  the name is longer than a gram: the whole key is checked on
  *           the listing's search text (else the gram is the key)
  *   Q_PREF  a prefecture: on the postings' own column (index gram, pref, id)
@@ -64,7 +65,7 @@ static const sa_stmt statements[] = {
  *           a query checked on the listing (Q_LIKE, Q_JSIC or Q_LEVEL); any
  *           other query's count is one row of listing_count (Q_COUNT_OF)
  * The parameters follow the same order in every statement (search_args). */
-enum { Q_NAME = 1, Q_LIKE = 2, Q_PREF = 4, Q_JSIC = 8, Q_LEVEL = 16, Q_COUNT = 32, Q_VARIANTS = 64 };
+enum { Q_LIKE = 1, Q_PREF = 2, Q_JSIC = 4, Q_LEVEL = 8, Q_COUNT = 16, Q_VARIANTS = 32 };
 
 static const char *search_label(apr_pool_t *p, int v)
 {
@@ -79,21 +80,18 @@ static int counted_by_table(int v)
 
 static const char *search_sql(apr_pool_t *p, int v)
 {
-    int name = v & Q_NAME, count = v & Q_COUNT;
-    const char *id = name ? "g.declaration_id" : "l.declaration_id";
+    int count = v & Q_COUNT;
     return apr_pstrcat(p,
         count ? "SELECT COUNT(*) FROM (SELECT 1" : "SELECT " COLS,
-        name ? " FROM listing_gram g" : " FROM public_listing l",
-        name ? " JOIN public_listing l ON l.declaration_id = g.declaration_id" : "",
-        name ? " WHERE g.gram = %s" : " WHERE 1 = 1",
-        v & Q_PREF ? (name ? " AND g.pref = %s" : " AND l.pref = %s") : "",
-        count ? "" : apr_pstrcat(p, " AND ", id, " < %lld",
-                                 /* the bound on both sides of the join */
-                                 name ? " AND l.declaration_id < %lld" : "", NULL),
+        " FROM listing_gram g JOIN public_listing l ON l.declaration_id = g.declaration_id"
+        " WHERE g.gram = %s",
+        v & Q_PREF ? " AND g.pref = %s" : "",
+        /* the keyset bound on both sides of the join */
+        count ? "" : " AND g.declaration_id < %lld AND l.declaration_id < %lld",
         v & Q_LIKE ? " AND l.search_text LIKE %s ESCAPE '\\'" : "",
         v & Q_JSIC ? " AND l.jsic_major = %s" : "",
         v & Q_LEVEL ? " AND l.level = %lld" : "",
-        count ? " LIMIT %lld) t" : apr_pstrcat(p, " ORDER BY ", id, " DESC LIMIT %lld", NULL),
+        count ? " LIMIT %lld) t" : " ORDER BY g.declaration_id DESC LIMIT %lld",
         NULL);
 }
 
@@ -104,7 +102,7 @@ void sa_public_register(server_rec *s)
     int v, n = 0;
     sa_storage_prepare_table(s, statements, sizeof(statements) / sizeof(statements[0]));
     for (v = 0; v < Q_VARIANTS; v++) {
-        if (((v & Q_LIKE) && !(v & Q_NAME)) || ((v & Q_COUNT) && counted_by_table(v))) {
+        if ((v & Q_COUNT) && counted_by_table(v)) {
             continue;
         }
         all[n].label = search_label(p, v);
@@ -118,7 +116,7 @@ void sa_public_register(server_rec *s)
 
 typedef struct {
     const char *q, *key, *pref, *jsic, *level;
-    const char *gram;         /* the gram the lookup is driven by, or NULL (no name) */
+    const char *gram;         /* the gram the lookup is driven by (SA_SEARCH_ALL: no name) */
     int checked;              /* the key is longer than a gram: checked on search_text */
     const char *like;
     apr_int64_t before;
@@ -196,7 +194,7 @@ static void query_read(sa_req *q, query_t *x)
     grams = sa_search_query_grams(q->p, x->key);
     x->checked = sa_search_len(x->key) > SA_SEARCH_GRAM_MAX;
     x->gram = grams->nelts == 1 ? APR_ARRAY_IDX(grams, 0, const char *)
-            : grams->nelts > 1 ? rarest_gram(q, x, grams) : NULL;
+            : grams->nelts > 1 ? rarest_gram(q, x, grams) : SA_SEARCH_ALL;
     x->like = sa_like_contains(q->p, x->key);
 }
 
@@ -204,25 +202,20 @@ static void query_read(sa_req *q, query_t *x)
  * parameters, in search_sql's order. */
 static int search_variant(const query_t *x)
 {
-    return (x->gram ? Q_NAME : 0) | (x->gram && x->checked ? Q_LIKE : 0)
-         | (*x->pref ? Q_PREF : 0) | (*x->jsic ? Q_JSIC : 0) | (*x->level ? Q_LEVEL : 0);
+    return (x->checked ? Q_LIKE : 0) | (*x->pref ? Q_PREF : 0) | (*x->jsic ? Q_JSIC : 0) | (*x->level ? Q_LEVEL : 0);
 }
 
 static int search_args(sa_req *q, const query_t *x, int v, const char **a)
 {
     int n = 0;
     const char *before = sa_i64(q->p, x->before);
-    if (v & Q_NAME) {
-        a[n++] = x->gram;
-    }
+    a[n++] = x->gram;
     if (v & Q_PREF) {
         a[n++] = x->pref;
     }
     if (!(v & Q_COUNT)) {
         a[n++] = before;
-        if (v & Q_NAME) {
-            a[n++] = before;
-        }
+        a[n++] = before;
     }
     if (v & Q_LIKE) {
         a[n++] = x->like;
@@ -250,7 +243,7 @@ static apr_status_t run_query(sa_req *q, const query_t *x, apr_array_header_t **
         return rv;
     }
     if (counted_by_table(v)) {
-        const char *k[2] = { x->gram ? x->gram : "", x->pref };
+        const char *k[2] = { x->gram, x->pref };
         row = sa_db_row(q->p, sa_db(q), Q_COUNT_OF, 2, k, &rv);
         *capped = 0;
     }

@@ -1,12 +1,17 @@
 -- mod_secaction schema, version 9 (PostgreSQL): the listing's counts.
 -- Keep in step with ../sqlite/009_listing_count.sql.
 --
--- How many listed declarations each gram has, in all (pref '') and in each
--- prefecture; gram '' is every listed declaration.  The store writes it in
--- the same transaction as the listing (see core/sa_search.h), so the count
--- of a query that is one gram, a prefecture or nothing is one row, exact at
--- any size, and the rarest gram of a longer key is one lookup.  This
--- counts the rows listed before.
+-- Every listed declaration gets a posting of the gram '' (the posting a
+-- query without a name is driven by), and listing_count how many postings
+-- each gram has, in all (pref '') and in each prefecture.  The store writes
+-- both in the same transaction as the listing (see core/sa_search.h), so
+-- the count of a query that is one gram, a prefecture or nothing is one
+-- row, exact at any size, and the rarest gram of a longer key is one
+-- lookup.  This adds and counts those of the rows listed before.
+INSERT INTO listing_gram (gram, declaration_id, pref)
+  SELECT '', declaration_id, pref FROM public_listing
+  ON CONFLICT DO NOTHING;
+
 CREATE TABLE listing_count (
     gram TEXT NOT NULL,
     pref TEXT NOT NULL,
@@ -18,9 +23,17 @@ INSERT INTO listing_count (gram, pref, n)
   SELECT gram, pref, COUNT(*) FROM listing_gram GROUP BY gram, pref;
 INSERT INTO listing_count (gram, pref, n)
   SELECT gram, '', COUNT(*) FROM listing_gram GROUP BY gram;
+-- the row every writer of counts locks first (there even when nothing is listed)
 INSERT INTO listing_count (gram, pref, n)
-  SELECT '', pref, COUNT(*) FROM public_listing GROUP BY pref;
-INSERT INTO listing_count (gram, pref, n)
-  SELECT '', '', COUNT(*) FROM public_listing;
+  SELECT '', '', 0 WHERE NOT EXISTS (SELECT 1 FROM listing_count WHERE gram = '' AND pref = '');
+
+-- The search's statements have one plan that fits every value (a range of
+-- postings, see core/sa_search.h): planned once per connection, not again
+-- at every execution (planning a join took longer than running it).
+DO $$
+BEGIN
+  EXECUTE format('ALTER DATABASE %I SET plan_cache_mode = force_generic_plan', current_database());
+END
+$$;
 
 INSERT INTO schema_version (version, applied_at) VALUES (9, CAST(EXTRACT(EPOCH FROM now()) AS BIGINT));

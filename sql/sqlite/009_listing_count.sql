@@ -1,12 +1,16 @@
 -- mod_secaction schema, version 9 (SQLite): the listing's counts.
 -- Keep in step with ../pgsql/009_listing_count.sql.
 --
--- How many listed declarations each gram has, in all (pref '') and in each
--- prefecture; gram '' is every listed declaration.  The store writes it in
--- the same transaction as the listing (see core/sa_search.h), so the count
--- of a query that is one gram, a prefecture or nothing is one row, exact at
--- any size, and the rarest gram of a longer key is one lookup.  This
--- counts the rows listed before.
+-- Every listed declaration gets a posting of the gram '' (the posting a
+-- query without a name is driven by), and listing_count how many postings
+-- each gram has, in all (pref '') and in each prefecture.  The store writes
+-- both in the same transaction as the listing (see core/sa_search.h), so
+-- the count of a query that is one gram, a prefecture or nothing is one
+-- row, exact at any size, and the rarest gram of a longer key is one
+-- lookup.  This adds and counts those of the rows listed before.
+INSERT OR IGNORE INTO listing_gram (gram, declaration_id, pref)
+  SELECT '', declaration_id, pref FROM public_listing;
+
 CREATE TABLE listing_count (
     gram TEXT NOT NULL,
     pref TEXT NOT NULL,
@@ -18,9 +22,8 @@ INSERT INTO listing_count (gram, pref, n)
   SELECT gram, pref, COUNT(*) FROM listing_gram GROUP BY gram, pref;
 INSERT INTO listing_count (gram, pref, n)
   SELECT gram, '', COUNT(*) FROM listing_gram GROUP BY gram;
+-- the row every writer of counts locks first (there even when nothing is listed)
 INSERT INTO listing_count (gram, pref, n)
-  SELECT '', pref, COUNT(*) FROM public_listing GROUP BY pref;
-INSERT INTO listing_count (gram, pref, n)
-  SELECT '', '', COUNT(*) FROM public_listing;
+  SELECT '', '', 0 WHERE NOT EXISTS (SELECT 1 FROM listing_count WHERE gram = '' AND pref = '');
 
 INSERT INTO schema_version (version, applied_at) VALUES (9, CAST(strftime('%s','now') AS INTEGER));

@@ -208,6 +208,14 @@ def test_search_and_csv_export(site):
     assert decl_no not in a.get(admin_url(site, "/search?name=存在しない名前")).text
     assert decl_no not in a.get(admin_url(site, "/search?to=2020-01-01")).text
     assert decl_no not in a.get(admin_url(site, "/search?pref=27")).text
+    # by 自己宣言ID or 利用者番号 (statements of their own), the other filters still apply
+    for query, found in (("declaration_no=%s&state=declared" % decl_no, "1件"),
+                         ("declaration_no=%s&state=stopped" % decl_no, "0件"),
+                         ("user_no=%s&pref=13" % user_no, "1件"), ("user_no=%s&pref=27" % user_no, "0件"),
+                         ("declaration_no=%s&user_no=%s" % (decl_no, user_no), "1件"),
+                         ("declaration_no=%s&user_no=1000000000" % decl_no, "0件")):
+        page = a.get(admin_url(site, "/search?" + query)).text
+        assert 'class="result-count">%s<' % found in page, query
     r = a.get(admin_url(site, "/search.csv?declaration_no=" + decl_no))
     assert r.status_code == 200 and r.headers["Content-Type"] == "text/csv; charset=UTF-8"
     assert r.content.startswith(b"\xef\xbb\xbf")

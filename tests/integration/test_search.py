@@ -192,15 +192,20 @@ def test_nothing_private_is_shown(listed):
 
 
 def test_migration_009_counts_what_the_module_counts(listed):
-    """sa-dbinit applies 009 to a listing written before it: the counts it
-    makes are those the store keeps."""
+    """sa-dbinit applies 009 to a listing written before it: the postings of
+    gram '' and the counts it makes are those the store writes."""
     kept = listed.sql("SELECT gram, pref, n FROM listing_count WHERE n <> 0 ORDER BY 1, 2")
+    every = "SELECT declaration_id, pref FROM listing_gram WHERE gram = '' ORDER BY 1"
+    postings = listed.sql(every)
+    assert len(postings) == len(listed.made)
+    listed.sql("DELETE FROM listing_gram WHERE gram = ''")
     listed.sql("DROP TABLE listing_count")
     listed.sql("DELETE FROM schema_version WHERE version = 9")
     out = subprocess.run([os.path.join(TOP, "bin", "sa-dbinit"), listed.backend, listed.dbparams],
                          check=True, capture_output=True, text=True).stdout
     assert out.strip() == "sa-dbinit: applied 009_listing_count.sql"
     assert listed.sql("SELECT gram, pref, n FROM listing_count ORDER BY 1, 2") == kept
+    assert listed.sql(every) == postings
     # after an upgrade the children are restarted (SQLite's prepared
     # statements do not survive a change of the schema): then they read them
     subprocess.run(["/usr/sbin/apache2", "-f", listed.conf, "-k", "graceful"], check=True,

@@ -66,7 +66,7 @@ static void listing_text_and_grams(void **state)
     apr_array_header_t *g = apr_array_make(pool, 8, sizeof(const char *));
     (void)state;
     assert_string_equal(sa_listing_text(pool, names, 4, g), "日立\nヒタチ");
-    assert_string_equal(joined(g), "日|日立|立|ヒ|ヒタ|ヒタチ|タ|タチ|チ");
+    assert_string_equal(joined(g), "|日|日立|立|ヒ|ヒタ|ヒタチ|タ|タチ|チ");
 }
 
 static int setup(void **state)
