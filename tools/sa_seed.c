@@ -918,7 +918,7 @@ static void restore_indexes(db_t *db, apr_pool_t *p)
  * of the whole count, as the module's writers do: done after the rows are
  * in (counting them as they go would cost more than writing them), so a
  * run killed before the end leaves counts behind the rows until the next
- * run. */
+ * run.  The generation row (pref '#') is kept and moved on. */
 static void rebuild_counts(db_t *db, apr_pool_t *p)
 {
     apr_dbd_transaction_t *txn = NULL;
@@ -927,8 +927,8 @@ static void rebuild_counts(db_t *db, apr_pool_t *p)
     if ((rv = apr_dbd_transaction_start(db->drv, p, db->h, &txn)) != 0) {
         die_db(db, rv, "begin");
     }
-    exec_sql(db, "UPDATE listing_count SET n = n WHERE gram = '' AND pref = ''");
-    exec_sql(db, "DELETE FROM listing_count");
+    exec_sql(db, "UPDATE listing_count SET n = n + 1 WHERE gram = '' AND pref = '#'");
+    exec_sql(db, "DELETE FROM listing_count WHERE pref <> '#'");
     exec_sql(db, "INSERT INTO listing_count (gram, pref, n)"
                  " SELECT gram, pref, COUNT(*) FROM listing_gram GROUP BY gram, pref");
     exec_sql(db, "INSERT INTO listing_count (gram, pref, n)"

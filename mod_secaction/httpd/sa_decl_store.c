@@ -89,9 +89,11 @@ static const sa_stmt statements[] = {
                   " VALUES (%lld, %s, %s, %s, %s, %s, %lld, %lld, %s)" },
     { Q_GRAM_INS, "INSERT INTO listing_gram (gram, declaration_id, pref) VALUES (%s, %lld, %s)" },
     /* listing_count follows the postings (core/sa_search.h).  Every writer
-     * of counts first takes the row of the whole count: they then change
-     * the other rows one at a time and cannot deadlock on them. */
-    { Q_CNT_LOCK, "UPDATE listing_count SET n = n WHERE gram = '' AND pref = ''" },
+     * of counts first takes the row of the listing's generation (pref '#')
+     * and moves it on: writers then change the other rows one at a time and
+     * cannot deadlock on them, and a count kept by the search for the
+     * generation before is not used again. */
+    { Q_CNT_LOCK, "UPDATE listing_count SET n = n + 1 WHERE gram = '' AND pref = '#'" },
     { Q_CNT_DEC, "UPDATE listing_count SET n = n - 1"
                  " WHERE pref IN ('', (SELECT pref FROM public_listing WHERE declaration_id = %lld))"
                  " AND gram IN (SELECT gram FROM listing_gram WHERE declaration_id = %lld)" },

@@ -13,6 +13,7 @@
 #include "http_log.h"
 #include "http_protocol.h"
 #include "apr_strings.h"
+#include "apr_thread_mutex.h"
 #include "sa_route.h"
 #include "sa_req.h"
 #include "sa_formpage.h"
@@ -34,6 +35,7 @@ APLOG_USE_MODULE(secaction);
 #define DATA_CHUNK  1000
 
 #define Q_COUNT_OF  "secaction_public_count"
+#define Q_GENERATION "secaction_public_generation"
 #define Q_RAREST    "secaction_public_rarest"
 #define Q_DECL_NO   "secaction_public_decl"
 #define Q_DATA      "secaction_public_data"
@@ -44,6 +46,7 @@ APLOG_USE_MODULE(secaction);
 static const sa_stmt statements[] = {
     /* listing_count: gram '' is every listed declaration, pref '' every prefecture */
     { Q_COUNT_OF, "SELECT n FROM listing_count WHERE gram = %s AND pref = %s" },
+    { Q_GENERATION, "SELECT n FROM listing_count WHERE gram = '' AND pref = '#'" },
     { Q_RAREST, "SELECT gram, n FROM listing_count WHERE pref = %s"
                 " AND gram IN (%s, %s, %s, %s, %s, %s, %s, %s)" },
     { Q_DECL_NO, "SELECT d.state, d.level, d.declared_at, d.kind, d.corp_name, d.rep_name,"
@@ -95,6 +98,64 @@ static const char *search_sql(apr_pool_t *p, int v)
         NULL);
 }
 
+/* --- counts of checked queries, kept per process for a generation --------------------------
+ *
+ * The count of a query checked on the listing (a key longer than a gram,
+ * 業種, level) reads every posting of its gram: for a common one, more
+ * than the page.  Such a count is kept, in each child process, with the
+ * listing's generation it was counted in (listing_count's row pref '#',
+ * which every change of the listing moves on in its transaction), and used
+ * again only while the generation is the same: a change anywhere shows in
+ * every count at once.  A table of a fixed size, one entry a slot. */
+#define KEPT_SLOTS 512
+#define KEPT_KEY   384
+
+typedef struct {
+    char key[KEPT_KEY];
+    apr_int64_t generation, count;
+} kept_count;
+
+static kept_count *kept;
+static apr_thread_mutex_t *kept_lock;
+
+static unsigned long kept_slot(const char *key)
+{
+    unsigned long h = 5381;
+    for (; *key; key++) {
+        h = h * 33 + (unsigned char)*key;
+    }
+    return h % KEPT_SLOTS;
+}
+
+static int kept_get(const char *key, apr_int64_t generation, apr_int64_t *count)
+{
+    int found = 0;
+    kept_count *k;
+    if (!kept || strlen(key) >= KEPT_KEY || apr_thread_mutex_lock(kept_lock) != APR_SUCCESS) {
+        return 0;
+    }
+    k = &kept[kept_slot(key)];
+    if (k->generation == generation && !strcmp(k->key, key)) {
+        *count = k->count;
+        found = 1;
+    }
+    apr_thread_mutex_unlock(kept_lock);
+    return found;
+}
+
+static void kept_put(const char *key, apr_int64_t generation, apr_int64_t count)
+{
+    kept_count *k;
+    if (!kept || strlen(key) >= KEPT_KEY || apr_thread_mutex_lock(kept_lock) != APR_SUCCESS) {
+        return;
+    }
+    k = &kept[kept_slot(key)];
+    strcpy(k->key, key);
+    k->generation = generation;
+    k->count = count;
+    apr_thread_mutex_unlock(kept_lock);
+}
+
 void sa_public_register(server_rec *s)
 {
     apr_pool_t *p = s->process->pconf;
@@ -110,6 +171,11 @@ void sa_public_register(server_rec *s)
         n++;
     }
     sa_storage_prepare_table(s, all, n);
+    /* made in the parent; each child has its own copy after the fork */
+    kept = apr_pcalloc(p, sizeof(*kept) * KEPT_SLOTS);
+    if (apr_thread_mutex_create(&kept_lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) {
+        kept = NULL;
+    }
 }
 
 /* --- the query ---------------------------------------------------------------------- */
@@ -248,9 +314,24 @@ static apr_status_t run_query(sa_req *q, const query_t *x, apr_array_header_t **
         *capped = 0;
     }
     else {
+        const char **gen = sa_db_row(q->p, sa_db(q), Q_GENERATION, 0, NULL, &rv);
+        const char *key;
+        apr_int64_t g = gen ? apr_atoi64(gen[0]) : -1;
+        int i;
         v |= Q_COUNT;
         n = search_args(q, x, v, a);
+        key = search_label(q->p, v);
+        for (i = 0; i < n; i++) {
+            key = apr_pstrcat(q->p, key, "\n", a[i], NULL);
+        }
+        if (g >= 0 && kept_get(key, g, count)) {
+            *capped = *count > COUNT_CAP;
+            return APR_SUCCESS;
+        }
         row = sa_db_row(q->p, sa_db(q), search_label(q->p, v), n, a, &rv);
+        if (row && g >= 0) {
+            kept_put(key, g, apr_atoi64(row[0]));
+        }
         *capped = row && apr_atoi64(row[0]) > COUNT_CAP;
     }
     *count = row ? apr_atoi64(row[0]) : 0;

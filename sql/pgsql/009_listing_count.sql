@@ -23,9 +23,9 @@ INSERT INTO listing_count (gram, pref, n)
   SELECT gram, pref, COUNT(*) FROM listing_gram GROUP BY gram, pref;
 INSERT INTO listing_count (gram, pref, n)
   SELECT gram, '', COUNT(*) FROM listing_gram GROUP BY gram;
--- the row every writer of counts locks first (there even when nothing is listed)
-INSERT INTO listing_count (gram, pref, n)
-  SELECT '', '', 0 WHERE NOT EXISTS (SELECT 1 FROM listing_count WHERE gram = '' AND pref = '');
+-- the listing's generation: every writer of counts takes this row first
+-- and moves it on (a count the search keeps is for one generation)
+INSERT INTO listing_count (gram, pref, n) VALUES ('', '#', 0);
 
 -- The search's statements have one plan that fits every value (a range of
 -- postings, see core/sa_search.h): planned once per connection, not again

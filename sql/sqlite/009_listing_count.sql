@@ -22,8 +22,8 @@ INSERT INTO listing_count (gram, pref, n)
   SELECT gram, pref, COUNT(*) FROM listing_gram GROUP BY gram, pref;
 INSERT INTO listing_count (gram, pref, n)
   SELECT gram, '', COUNT(*) FROM listing_gram GROUP BY gram;
--- the row every writer of counts locks first (there even when nothing is listed)
-INSERT INTO listing_count (gram, pref, n)
-  SELECT '', '', 0 WHERE NOT EXISTS (SELECT 1 FROM listing_count WHERE gram = '' AND pref = '');
+-- the listing's generation: every writer of counts takes this row first
+-- and moves it on (a count the search keeps is for one generation)
+INSERT INTO listing_count (gram, pref, n) VALUES ('', '#', 0);
 
 INSERT INTO schema_version (version, applied_at) VALUES (9, CAST(strftime('%s','now') AS INTEGER));

@@ -30,8 +30,8 @@ def search(site, **params):
 def counts_follow_postings(site):
     """listing_count, as the store keeps it, against a count of the postings:
     every gram (and '', every listed row) in all and in each prefecture."""
-    kept = {(g, p): int(n) for g, p, n in site.sql("SELECT gram, pref, n FROM listing_count")
-            if int(n) != 0}
+    kept = {(g, p): int(n) for g, p, n in site.sql("SELECT gram, pref, n FROM listing_count"
+                                                   " WHERE pref <> '#'") if int(n) != 0}
     want = {}
     for g, p in site.sql("SELECT gram, pref FROM listing_gram"):
         for key in ((g, p), (g, "")):

@@ -194,7 +194,8 @@ def test_nothing_private_is_shown(listed):
 def test_migration_009_counts_what_the_module_counts(listed):
     """sa-dbinit applies 009 to a listing written before it: the postings of
     gram '' and the counts it makes are those the store writes."""
-    kept = listed.sql("SELECT gram, pref, n FROM listing_count WHERE n <> 0 ORDER BY 1, 2")
+    counts = "SELECT gram, pref, n FROM listing_count WHERE pref <> '#' AND n <> 0 ORDER BY 1, 2"
+    kept = listed.sql(counts)
     every = "SELECT declaration_id, pref FROM listing_gram WHERE gram = '' ORDER BY 1"
     postings = listed.sql(every)
     assert len(postings) == len(listed.made)
@@ -204,7 +205,8 @@ def test_migration_009_counts_what_the_module_counts(listed):
     out = subprocess.run([os.path.join(TOP, "bin", "sa-dbinit"), listed.backend, listed.dbparams],
                          check=True, capture_output=True, text=True).stdout
     assert out.strip() == "sa-dbinit: applied 009_listing_count.sql"
-    assert listed.sql("SELECT gram, pref, n FROM listing_count ORDER BY 1, 2") == kept
+    assert listed.sql(counts) == kept
+    assert listed.sql("SELECT n FROM listing_count WHERE gram = '' AND pref = '#'") == [["0"]]
     assert listed.sql(every) == postings
     # after an upgrade the children are restarted (SQLite's prepared
     # statements do not survive a change of the schema): then they read them
@@ -232,6 +234,11 @@ def test_the_listing_follows_every_state_change(new_site, backend):
     a.post(site.url("/admin/declarations/%s/accept" % ident), data={"csrf": token})
     assert [n for _, n in search(site, q="状態")[0]] == ["株式会社状態確認"]
     assert search(site, q="状態")[1] == 1
+    # counts checked on the listing are kept per child for the listing's
+    # generation: asked again (kept), then after each change (counted anew)
+    for _ in range(3):
+        assert search(site, q="状態確認")[1] == 1
+        assert search(site, q="状態", level="1")[1] == 1
     counts_follow_postings(site)
     # a change of public data shows at once
     b = login(site, user_no, pw)
@@ -241,10 +248,12 @@ def test_the_listing_follows_every_state_change(new_site, backend):
     b.post("/mypage/edit/confirm", {"submit": "1"})
     assert [n for _, n in search(site, q="変更後")[0]] == ["株式会社状態変更後"]
     assert search(site, q="状態確認") == ([], 0)
+    assert search(site, q="状態変更後")[1] == 1 and search(site, q="状態", level="1")[1] == 1
     counts_follow_postings(site)
     # stopped: gone at once, its page and badge say so
     b.post("/mypage/stop", {"confirm": "1", "submit": "1"})
     assert search(site, q="状態") == ([], 0)
+    assert search(site, q="状態変更後") == ([], 0) and search(site, q="状態", level="1") == ([], 0)
     counts_follow_postings(site)
     r = requests.get(site.url("/d/" + decl_no), timeout=10)
     assert r.status_code == 200 and "現在は有効ではありません" in r.text
