@@ -218,11 +218,15 @@ static int write_listing(apr_pool_t *p, ap_dbd_t *dbd, const sa_decl *before,
     const char *names[5];
     apr_array_header_t *grams;
     const char *text;
-    int i, n = 0, counted = sa_decl_listed(before) || sa_decl_listed(after);
+    int i, n = 0;
 
-    /* the lock only when a listing is written or removed; the counts of
-     * whatever rows are there are taken off in any case */
-    if ((counted && sa_db_exec(p, dbd, Q_CNT_LOCK, NULL, 0, NULL) != APR_SUCCESS)
+    /* a declaration has a listing row exactly while it is listed (only
+     * this function writes them): a change that neither lists nor had one
+     * writes nothing */
+    if (!sa_decl_listed(before) && !sa_decl_listed(after)) {
+        return 1;
+    }
+    if (sa_db_exec(p, dbd, Q_CNT_LOCK, NULL, 0, NULL) != APR_SUCCESS
         || sa_db_exec(p, dbd, Q_CNT_DEC, NULL, 2, ids) != APR_SUCCESS
         || sa_db_exec(p, dbd, Q_LIST_DEL_GRAMS, NULL, 1, &id) != APR_SUCCESS
         || sa_db_exec(p, dbd, Q_LIST_DEL, NULL, 1, &id) != APR_SUCCESS) {
