@@ -205,17 +205,23 @@ static const char *prefecture_row(apr_pool_t *p, const char *path, int lineno,
 }
 
 /* One middle group a line; its major division is recorded the first time
- * it appears and must keep the same name afterwards. */
+ * it appears and must keep the same name afterwards, and its lines must be
+ * together (the pages list each division's groups as one run). */
 static const char *jsic_row(apr_pool_t *p, const char *path, int lineno,
                             char **f, sa_refdata *rd)
 {
     const sa_refitem *major = sa_refdata_find(rd->jsic_major, f[0]);
+    const sa_refitem *last = rd->jsic_major->nelts
+        ? &APR_ARRAY_IDX(rd->jsic_major, rd->jsic_major->nelts - 1, sa_refitem) : NULL;
 
     if (!major)
         push_item(rd->jsic_major, f[0], f[1], NULL);
     else if (strcmp(major->name, f[1]) != 0)
         return apr_psprintf(p, "%s line %d: major division %s is named \"%s\" here but \"%s\" before",
                             path, lineno, f[0], f[1], major->name);
+    else if (major != last)
+        return apr_psprintf(p, "%s line %d: major division %s appears again after %s"
+                            " (keep the lines of a division together)", path, lineno, f[0], last->code);
     if (sa_refdata_find(rd->jsic_middle, f[2]))
         return apr_psprintf(p, "%s line %d: middle group code %s appears twice", path, lineno, f[2]);
     push_item(rd->jsic_middle, f[2], f[3], f[0]);

@@ -1,6 +1,7 @@
 /* The corporate-number data (see sa_corpdata.h). */
 #include "httpd.h"
 #include "apr_strings.h"
+#include "apr_atomic.h"
 #include "sa_corpdata.h"
 #include "sa_storage.h"
 
@@ -20,12 +21,37 @@ void sa_corpdata_register(server_rec *s)
     sa_storage_prepare_table(s, statements, sizeof(statements) / sizeof(statements[0]));
 }
 
+/* Once the register is loaded it stays loaded (an import only adds a
+ * generation and switches slots; nothing removes them), so a process that
+ * has seen it loaded does not ask again; one that has not asks at most
+ * every NOT_LOADED_RECHECK seconds (an import shows that soon). */
+#define NOT_LOADED_RECHECK 2
+
+static volatile apr_uint32_t seen_loaded;
+static volatile apr_uint32_t not_loaded_until;   /* seconds since the epoch */
+
 int sa_corpdata_loaded(sa_req *q)
 {
-    ap_dbd_t *dbd = sa_db(q);
+    apr_uint32_t now = (apr_uint32_t)apr_time_sec(apr_time_now());
+    ap_dbd_t *dbd;
     apr_status_t rv;
-    const char **row = dbd ? sa_db_row(q->p, dbd, Q_LOADED, 0, NULL, &rv) : NULL;
-    return row && row[0] && apr_atoi64(row[0]) > 0;
+    const char **row;
+    if (apr_atomic_read32(&seen_loaded)) {
+        return 1;
+    }
+    if (now < apr_atomic_read32(&not_loaded_until)) {
+        return 0;
+    }
+    dbd = sa_db(q);
+    row = dbd ? sa_db_row(q->p, dbd, Q_LOADED, 0, NULL, &rv) : NULL;
+    if (row && row[0] && apr_atoi64(row[0]) > 0) {
+        apr_atomic_set32(&seen_loaded, 1);
+        return 1;
+    }
+    if (row) {
+        apr_atomic_set32(&not_loaded_until, now + NOT_LOADED_RECHECK);
+    }
+    return 0;
 }
 
 static const char *text(const char *v)

@@ -47,6 +47,7 @@ APLOG_USE_MODULE(secaction);
 #define Q_CNT_INC   "secaction_count_inc"
 #define Q_SECRET   "secaction_site_secret"
 #define Q_MAILS    "secaction_received_mails"
+#define Q_BY_SUB_MAILS "secaction_decl_by_subkey_mails"
 #define Q_ERASABLE "secaction_decl_erasable"
 #define Q_SUPERSEDE "secaction_received_supersede"
 
@@ -76,8 +77,15 @@ static const sa_stmt statements[] = {
     { Q_CLIENT, "SELECT COUNT(*) FROM declaration WHERE client_key = %s AND created_at >= %lld" },
     { Q_SECRET, "SELECT value FROM site_secret WHERE name = 'client_key'" },
     /* the 受付確認 mails a 仮申込み had: its submission and each fresh link */
-    { Q_MAILS, "SELECT COUNT(*), MAX(at) FROM declaration_history WHERE declaration_id = %lld"
-               " AND event IN ('submit', 'resend') AND to_state = 'provisional'" },
+#define RECEIVED_MAILS(ID) " FROM declaration_history WHERE declaration_id = " ID \
+    " AND event IN ('submit', 'resend') AND to_state = 'provisional'"
+    { Q_MAILS, "SELECT COUNT(*), MAX(at)" RECEIVED_MAILS("%lld") },
+    /* a declaration by its run's key with its 受付確認 mails (one query for
+     * the 受付確認 page) */
+    { Q_BY_SUB_MAILS, "SELECT " COLS "id, version,"
+                      " (SELECT COUNT(*)" RECEIVED_MAILS("declaration.id") "),"
+                      " (SELECT MAX(at)" RECEIVED_MAILS("declaration.id") ")"
+                      " FROM declaration WHERE submission_key = %s" },
     /* a fresh link replaces the one of a 受付確認 mail not sent yet: that
      * mail would carry a dead link (one being handed over now goes out) */
     { Q_SUPERSEDE, "DELETE FROM outbox WHERE declaration_id = %lld AND kind = 'received'"
@@ -476,6 +484,17 @@ apr_status_t sa_decl_received_mails(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id
     const char **row = sa_db_row(p, dbd, Q_MAILS, 1, &arg, &rv);
     *count = row ? (int)apr_atoi64(row[0]) : 0;
     *last = row && row[1] && *row[1] ? apr_atoi64(row[1]) : 0;
+    return rv;
+}
+
+apr_status_t sa_decl_by_subkey_mails(apr_pool_t *p, ap_dbd_t *dbd, const char *key,
+                                     sa_decl **d, int *count, apr_int64_t *last)
+{
+    apr_status_t rv;
+    const char **row = sa_db_row(p, dbd, Q_BY_SUB_MAILS, 1, &key, &rv);
+    *d = row ? sa_decl_from_row(p, row) : NULL;
+    *count = row ? (int)apr_atoi64(row[NCOLS + 2]) : 0;
+    *last = row && row[NCOLS + 3] && *row[NCOLS + 3] ? apr_atoi64(row[NCOLS + 3]) : 0;
     return rv;
 }
 

@@ -133,6 +133,9 @@ apr_status_t sa_decl_pending_for(apr_pool_t *p, ap_dbd_t *dbd, const char *email
  * fresh link) and when the last was queued (0 when none). */
 apr_status_t sa_decl_received_mails(apr_pool_t *p, ap_dbd_t *dbd, apr_int64_t id, int *count,
                                     apr_int64_t *last);
+/* sa_decl_by_subkey and sa_decl_received_mails of it in one query. */
+apr_status_t sa_decl_by_subkey_mails(apr_pool_t *p, ap_dbd_t *dbd, const char *key,
+                                     sa_decl **d, int *count, apr_int64_t *last);
 /* Number of declarations submitted from client_key since since. */
 apr_status_t sa_decl_client_count(apr_pool_t *p, ap_dbd_t *dbd, const char *client_key,
                                   apr_int64_t since, long *n);

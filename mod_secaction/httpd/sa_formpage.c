@@ -250,18 +250,19 @@ void sa_form_refitems(sa_tdata *d, const char *list, const apr_array_header_t *i
 void sa_form_middle_groups(sa_tdata *d, const char *list, const sa_refdata *ref,
                            const char *selected)
 {
-    int i, j;
+    int i, j = 0, n = ref->jsic_middle->nelts;
     sa_tdata_list(d, list);
+    /* a major's middles are one run, in the majors' order (sa_refdata_load) */
     for (i = 0; i < ref->jsic_major->nelts; i++) {
         const sa_refitem *major = &APR_ARRAY_IDX(ref->jsic_major, i, sa_refitem);
         sa_tdata *g = sa_tdata_item(d, list);
         sa_tdata_text(g, "label", major->name);
         sa_tdata_list(g, "middles");
-        for (j = 0; j < ref->jsic_middle->nelts; j++) {
+        for (; j < n; j++) {
             const sa_refitem *it = &APR_ARRAY_IDX(ref->jsic_middle, j, sa_refitem);
             sa_tdata *o;
-            if (!it->parent || strcmp(it->parent, major->code)) {
-                continue;
+            if (strcmp(it->parent, major->code)) {
+                break;
             }
             o = sa_tdata_item(g, "middles");
             sa_tdata_text(o, "code", it->code);

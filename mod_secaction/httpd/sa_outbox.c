@@ -232,6 +232,7 @@ static void worker_round(worker_t *w, apr_pool_t *p)
     if (!dbd) {
         return;
     }
+    sa_storage_check(dbd, w->s);
     if (hold_lease(p, dbd, w)) {
         /* a backlog (after an outage of the mail server) is worked off
          * batch after batch, a few seconds a round, so that a graceful stop

@@ -88,13 +88,15 @@ void sa_sess_preload(request_rec *r)
 {
     const char *before = apr_table_get(r->headers_in, "Cookie"), *key, **row;
     session_rec *z;
-    ap_dbd_t *dbd;
+    ap_dbd_t *dbd = NULL;
     apr_status_t rv;
+    if (before && dbd_acquire && (dbd = dbd_acquire(r))) {
+        sa_storage_check(dbd, r->server);     /* before mod_session_dbd's query */
+    }
     if (!before || !(z = session(r)) || !apr_is_empty_table(z->entries)
         || !(key = cookie_taken(r->pool, before, apr_table_get(r->headers_in, "Cookie")))) {
         return;
     }
-    dbd = dbd_acquire ? dbd_acquire(r) : NULL;
     row = dbd ? sa_db_row(r->pool, dbd, SA_Q_SESSION_STORED, 2, (const char *[]){
                               key, apr_psprintf(r->pool, "%" APR_TIME_T_FMT, apr_time_now()) }, &rv)
               : NULL;

@@ -13,6 +13,7 @@
 #include "sa_token.h"
 #include "sa_kv.h"
 #include "sa_formpage.h"
+#include "sa_storage.h"
 
 APLOG_USE_MODULE(secaction);
 
@@ -28,6 +29,7 @@ ap_dbd_t *sa_db(sa_req *q)
     if (!q->dbd_tried) {
         q->dbd_tried = 1;
         q->dbd = dbd_acquire ? dbd_acquire(q->r) : NULL;
+        sa_storage_check(q->dbd, q->r->server);
         if (!q->dbd) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, q->r, SALOG(030)
                           "mod_secaction: no database connection (check DBDriver/DBDParams)");

@@ -3,8 +3,12 @@
  * Placeholders: %s text, %lld integers (apr_dbd maps them per driver). */
 #include "httpd.h"
 #include "http_log.h"
+#include "http_config.h"
 #include "apr_strings.h"
 #include "apr_optional.h"
+#include "apr_hash.h"
+#include <dlfcn.h>
+#include "sa_log.h"
 #include "sa_storage.h"
 #include "sa_corpdata.h"
 #include "sa_decl_store.h"
@@ -67,13 +71,89 @@ static const sa_stmt statements[] = {
       "SELECT COUNT(*) FROM session WHERE key = %s AND (expiry = 0 OR expiry > %lld)" },
 };
 
+/* Every statement prepared, for sa_storage_check: the module's, and those
+ * of DBDPrepareSQL in the configuration (mod_session_dbd's). */
+static apr_array_header_t *registered;
+
+static void configured_statements(apr_pool_t *p, const ap_directive_t *d)
+{
+    for (; d; d = d->next) {
+        if (!strcasecmp(d->directive, "DBDPrepareSQL") && d->args) {
+            const char *args = d->args;
+            sa_stmt st;
+            st.sql = ap_getword_conf(p, &args);
+            st.label = ap_getword_conf(p, &args);
+            if (*st.sql && *st.label) {
+                APR_ARRAY_PUSH(registered, sa_stmt) = st;
+            }
+        }
+        configured_statements(p, d->first_child);
+    }
+}
+
 void sa_storage_prepare_table(server_rec *s, const sa_stmt *table, apr_size_t n)
 {
     APR_OPTIONAL_FN_TYPE(ap_dbd_prepare) *prepare = APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare);
     apr_size_t i;
     for (i = 0; prepare && i < n; i++) {
         prepare(s, table[i].sql, table[i].label);
+        if (registered) {
+            APR_ARRAY_PUSH(registered, sa_stmt) = table[i];
+        }
     }
+}
+
+/* A PostgreSQL connection that broke (the server restarted, a failover) is
+ * reconnected by apr-util's driver in place (PQreset, in its connection
+ * check) and mod_dbd goes on using it, but the new server session has none
+ * of the statements mod_dbd prepared: every query on it then fails, for as
+ * long as the process lives.  The backend's process id tells a reconnected
+ * session from the one the statements were prepared in; on a new one they
+ * are all prepared again.  libpq's PQbackendPID is looked up at run time
+ * (the driver loaded libpq), so the module links no database library. */
+typedef int (*backend_pid_fn)(const void *conn);
+
+void sa_storage_check(ap_dbd_t *dbd, server_rec *s)
+{
+    static backend_pid_fn backend_pid;
+    static int looked_up;
+    void *seen = NULL;
+    int pid, i, again = 0;
+    if (!dbd || !registered || strcmp(apr_dbd_name(dbd->driver), "pgsql")) {
+        return;
+    }
+    if (!looked_up) {
+        backend_pid = (backend_pid_fn)(apr_uintptr_t)dlsym(RTLD_DEFAULT, "PQbackendPID");
+        looked_up = 1;
+    }
+    if (!backend_pid) {
+        return;
+    }
+    pid = backend_pid(apr_dbd_native_handle(dbd->driver, dbd->handle));
+    apr_pool_userdata_get(&seen, "secaction_backend_pid", dbd->pool);
+    if (!seen) {            /* a connection mod_dbd opened and prepared */
+        int *keep = apr_palloc(dbd->pool, sizeof(*keep));
+        *keep = pid;
+        apr_pool_userdata_setn(keep, "secaction_backend_pid", NULL, dbd->pool);
+        return;
+    }
+    if (*(int *)seen == pid || pid == 0) {
+        return;
+    }
+    for (i = 0; i < registered->nelts; i++) {
+        const sa_stmt *st = &APR_ARRAY_IDX(registered, i, sa_stmt);
+        apr_dbd_prepared_t *prepared = NULL;
+        if (apr_dbd_prepare(dbd->driver, dbd->pool, dbd->handle, st->sql, st->label,
+                            &prepared) == 0 && prepared) {
+            apr_hash_set(dbd->prepared, st->label, APR_HASH_KEY_STRING, prepared);
+            again++;
+        }
+    }
+    ap_log_error(APLOG_MARK, APLOG_WARNING, 0, s, SALOG(140)
+                 "mod_secaction: the database connection was reconnected (server process %d,"
+                 " was %d): %d of %d statements prepared again", pid, *(int *)seen, again,
+                 registered->nelts);
+    *(int *)seen = pid;
 }
 
 int sa_storage_prepare(server_rec *s)
@@ -81,6 +161,8 @@ int sa_storage_prepare(server_rec *s)
     if (!APR_RETRIEVE_OPTIONAL_FN(ap_dbd_prepare)) {
         return 0;
     }
+    registered = apr_array_make(s->process->pconf, 128, sizeof(sa_stmt));
+    configured_statements(s->process->pconf, ap_conftree);
     sa_storage_prepare_table(s, statements, sizeof(statements) / sizeof(statements[0]));
     sa_decl_store_register(s);
     sa_session_register(s);

@@ -43,6 +43,11 @@ void sa_public_register(server_rec *s);
 /* Registers one store's table (called from sa_storage_prepare). */
 void sa_storage_prepare_table(server_rec *s, const sa_stmt *table, apr_size_t n);
 
+/* On PostgreSQL, prepares every statement again on a connection that was
+ * reconnected since they were prepared (see sa_storage.c); call it on
+ * every connection acquired, before its first query. */
+void sa_storage_check(ap_dbd_t *dbd, server_rec *s);
+
 /* Runs a statement that changes rows; *nrows (may be NULL) gets the count.
  * args are strings or NULL (SQL NULL), nargs of them. */
 apr_status_t sa_db_exec(apr_pool_t *p, ap_dbd_t *dbd, const char *label,

@@ -829,19 +829,25 @@ static int verify_page(sa_req *q, int status, const char *id)
 /* Whether the 仮申込み d may get a fresh link now (the rule is the core's:
  * a back-off after each mail, and the data kept SecActionProvisionalKeep
  * after its link expired).  *next_at: when it may. */
+static sa_resend_verdict resend_rule(sa_req *q, const sa_decl *d, int mails, apr_int64_t last,
+                                     apr_int64_t *next_at)
+{
+    sa_state st = sa_state_parse(d->state);
+    return sa_resend_check((st == SA_ST_PROVISIONAL || st == SA_ST_EXPIRED) && d->email
+                           && !sa_decl_erased(d),
+                           d->token_expires, q->c->provisional_keep, mails,
+                           last ? last : d->created_at, apr_time_sec(apr_time_now()), next_at);
+}
+
 static sa_resend_verdict resend_verdict(sa_req *q, ap_dbd_t *dbd, const sa_decl *d,
                                         apr_int64_t *next_at)
 {
-    sa_state st = sa_state_parse(d->state);
     apr_int64_t last = 0;
     int mails = 0;
     if (sa_decl_received_mails(q->p, dbd, d->id, &mails, &last) != APR_SUCCESS) {
         return SA_RESEND_WAIT;    /* unknown: ask later rather than risk a flood */
     }
-    return sa_resend_check((st == SA_ST_PROVISIONAL || st == SA_ST_EXPIRED) && d->email
-                           && !sa_decl_erased(d),
-                           d->token_expires, q->c->provisional_keep, mails,
-                           last ? last : d->created_at, apr_time_sec(apr_time_now()), next_at);
+    return resend_rule(q, d, mails, last, next_at);
 }
 
 /* "2026年12月1日 21時05分" and "あと2分" of a time a resend is allowed. */
@@ -942,6 +948,8 @@ static int accepted_get(sa_req *q)
     ap_dbd_t *dbd;
     sa_decl *rec = NULL;
     sa_tdata *d;
+    apr_int64_t last = 0;
+    int mails = 0;
     if (!acc) {
         return sa_see_other(q, first_unfinished(q));
     }
@@ -961,10 +969,10 @@ static int accepted_get(sa_req *q)
     sub = apr_table_get(acc, "sub");
     notice = apr_table_get(acc, "notice");
     sa_tdata_flag(d, "resent", notice && !strcmp(notice, "sent"));
-    if (sub && (dbd = sa_db(q)) && sa_decl_by_subkey(q->p, dbd, sub, &rec) == APR_SUCCESS
-        && rec) {
+    if (sub && (dbd = sa_db(q))
+        && sa_decl_by_subkey_mails(q->p, dbd, sub, &rec, &mails, &last) == APR_SUCCESS && rec) {
         apr_int64_t next_at = 0;
-        sa_resend_verdict v = resend_verdict(q, dbd, rec, &next_at);
+        sa_resend_verdict v = resend_rule(q, rec, mails, last, &next_at);
         if (v == SA_RESEND_OK || v == SA_RESEND_WAIT) {
             sa_tdata_text(d, "resend_action", apr_pstrcat(q->p, c->mount, "/entry/resend", NULL));
             sa_tdata_text(d, "csrf", sa_csrf(q));

@@ -468,6 +468,12 @@ static void test_refdata_errors(void **state)
     CONTAINS(sa_refdata_load(pool, dir, &rd), "jsic.tsv line 3: column 3 is empty");
     remove_dir(dir);
 
+    /* a division's lines together: the pages list its groups as one run */
+    dir = ref_dir("code\tname\n01\t北海道\n",
+                  apr_pstrcat(pool, jh, "A\t農業\t01\t農業\nB\t漁業\t03\t漁業\nA\t農業\t02\t林業\n", NULL));
+    CONTAINS(sa_refdata_load(pool, dir, &rd), "jsic.tsv line 4: major division A appears again after B");
+    remove_dir(dir);
+
     CONTAINS(sa_refdata_load(pool, "/nonexistent-sa-dir", &rd), "/nonexistent-sa-dir/prefectures.tsv");
 }
 
