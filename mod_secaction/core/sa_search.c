@@ -31,18 +31,20 @@ static char *remove_all(apr_pool_t *p, char *s, const char *word)
 
 const char *sa_search_key(apr_pool_t *p, const char *s)
 {
-    char *k = sa_search_fold(p, s), *again;
+    char *k = sa_search_fold(p, s), *before, *again;
     int i;
-    /* a removal can bring together what folds once more (ス, ㈲, ゙ gives ズ):
-     * fold and remove until nothing changes, so that a key is its own key
-     * (each round that changes anything makes the key shorter) */
+    /* a removal can bring together what folds once more (ス, ㈲, ゙ gives ズ)
+     * or another legal-form word (株式会, ゴウドウカイシャ, 社 gives 株式会社):
+     * remove and fold until neither changes anything, so that a key is its
+     * own key (each round that changes anything makes the key shorter) */
     for (;;) {
+        before = apr_pstrdup(p, k);
         for (i = 0; legal_forms[i]; i++) {
             remove_all(p, k, legal_forms[i]);
         }
         again = sa_search_fold(p, k);
-        if (!strcmp(again, k)) {
-            return k;
+        if (!strcmp(again, before)) {
+            return again;
         }
         k = again;
     }

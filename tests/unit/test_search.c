@@ -18,6 +18,8 @@ static void keys_are_normalised_like_the_stored_readings(void **state)
     assert_string_equal(sa_search_key(pool, "ﾃﾞｰﾀ"), "データ");
     /* a removed legal form brings ス and ﾞ together: the key folds again */
     assert_string_equal(sa_search_key(pool, "ス㈲ﾞ"), "ズ");
+    /* a removal that brings another legal-form word together */
+    assert_string_equal(sa_search_key(pool, "株式会ゴウドウカイシャ社日立"), "日立");
     assert_string_equal(sa_search_key(pool, sa_search_key(pool, "_ス㈲ﾞﾞﾞ")),
                         sa_search_key(pool, "_ス㈲ﾞﾞﾞ"));
     assert_string_equal(sa_search_key(pool, "株式会社 日立"), "日立");
