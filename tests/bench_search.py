@@ -212,8 +212,8 @@ def search_path(params):
 
 def page_facts(body):
     text = body.decode("utf-8")
-    m = re.search(r'<span>([^<]*件[^<]*)</span>', text)
-    count = m.group(1) if m else "?"
+    m = re.search(r'検索結果 <span>([^<]*)</span>件(<span>以上</span>)?', text)
+    count = m.group(1) + "件" + ("以上" if m.group(2) else "") if m else "?"
     links = re.findall(r'href="/security/d/(\d{10})"', text)
     nxt = re.search(r'<a href="([^"]*)">次の20件</a>', text)
     return count, links, html.unescape(nxt.group(1)) if nxt else None

@@ -88,15 +88,16 @@ void sa_sess_preload(request_rec *r)
 {
     const char *before = apr_table_get(r->headers_in, "Cookie"), *key, **row;
     session_rec *z;
-    ap_dbd_t *dbd = NULL;
+    ap_dbd_t *dbd;
     apr_status_t rv;
-    if (before && dbd_acquire && (dbd = dbd_acquire(r))) {
-        sa_storage_check(dbd, r->server);     /* before mod_session_dbd's query */
-    }
     if (!before || !(z = session(r)) || !apr_is_empty_table(z->entries)
         || !(key = cookie_taken(r->pool, before, apr_table_get(r->headers_in, "Cookie")))) {
         return;
     }
+    /* (a connection reconnected since mod_session_dbd's query failed on it
+     * gets its statements again here: the next request reads the draft) */
+    dbd = dbd_acquire ? dbd_acquire(r) : NULL;
+    sa_storage_check(dbd, r->server);
     row = dbd ? sa_db_row(r->pool, dbd, SA_Q_SESSION_STORED, 2, (const char *[]){
                               key, apr_psprintf(r->pool, "%" APR_TIME_T_FMT, apr_time_now()) }, &rv)
               : NULL;

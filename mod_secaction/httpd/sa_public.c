@@ -268,7 +268,8 @@ static void query_read(sa_req *q, query_t *x)
  * parameters, in search_sql's order. */
 static int search_variant(const query_t *x)
 {
-    return (x->checked ? Q_LIKE : 0) | (*x->pref ? Q_PREF : 0) | (*x->jsic ? Q_JSIC : 0) | (*x->level ? Q_LEVEL : 0);
+    return (x->checked ? Q_LIKE : 0) | (*x->pref ? Q_PREF : 0) | (*x->jsic ? Q_JSIC : 0)
+         | (*x->level ? Q_LEVEL : 0);
 }
 
 static int search_args(sa_req *q, const query_t *x, int v, const char **a)
@@ -387,9 +388,7 @@ static int search_get(sa_req *q)
         }
         sa_tdata_flag(d, "searched", 1);
         sa_tdata_flag(d, "count_capped", capped);
-        sa_tdata_text(d, "result_count", capped
-                      ? apr_pstrcat(q->p, sa_text_number(q->p, COUNT_CAP), "件以上", NULL)
-                      : apr_pstrcat(q->p, sa_text_number(q->p, count), "件", NULL));
+        sa_tdata_text(d, "result_count", sa_text_number(q->p, capped ? COUNT_CAP : count));
         for (i = 0; i < rows->nelts; i++) {
             const char **r = APR_ARRAY_IDX(rows, i, const char **);
             sa_tdata *it = sa_tdata_item(d, "rows");

@@ -1,7 +1,7 @@
 """A PostgreSQL connection that the server dropped (a restart, a failover:
 here its backends are terminated) is reconnected by apr-util's driver in
 place, and mod_dbd keeps using it; the new server session has none of the
-prepared statements.  The module prepares them again: after the one request
+prepared statements.  The module prepares them again: after the two requests
 a dropped connection fails, the wizard, the draft, the search and the mail
 worker work again without restarting httpd."""
 import re
@@ -33,7 +33,9 @@ def test_statements_are_prepared_again_on_a_reconnected_connection(new_site):
         while time.time() < deadline and answers[-10:] != [200] * 10:
             answers.append(b.get("/entry/declaration").status_code)
         assert answers[-10:] == [200] * 10, answers
-        assert len(answers) <= 15, answers           # a request or two, not one after another
+        # the request the dropped connection was reset for, and the one that
+        # prepared its statements again; then every one
+        assert len(answers) <= 12 and answers.count(503) <= 2, answers
     # the draft is still there, and a step is saved
     page = b.get("/entry/company")
     assert 'value="%s"' % CORP["corp_name"] in page.text
